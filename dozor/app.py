@@ -1,0 +1,94 @@
+"""The ASGI application, built from settings: nothing is created at import time."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from dozor import __version__
+from dozor.clock import Clock, SystemClock
+from dozor.config import Settings
+from dozor.db import create_engine, sessionmaker
+from dozor.events.contract import event_adapter
+from dozor.events.writer import Writer
+
+HERE = Path(__file__).parent
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    state = app.state
+    state.engine = create_engine(state.settings)
+    state.sessions = sessionmaker(state.engine)
+    state.writer = Writer(state.sessions, state.clock, max_events=state.settings.writer_max_events)
+    state.writer.start()
+    for hook in state.startup_hooks:
+        await hook(app)
+    try:
+        yield
+    finally:
+        await state.writer.stop()
+        await state.engine.dispose()
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    settings = settings or Settings()
+    app = FastAPI(
+        title="Dozor",
+        version=__version__,
+        summary="Supervision for omnichannel contact centers: the integrators' API.",
+        lifespan=_lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock or SystemClock()
+    app.state.startup_hooks = []
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.resolved_secret_key(),
+        session_cookie="dozor_session",
+        max_age=settings.session_max_age,
+        same_site="lax",
+        https_only=settings.cookie_secure,
+    )
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    _include_routers(app)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    from dozor.auth import views as auth_views
+    from dozor.conversations import api as conversations_api
+    from dozor.conversations import views as conversations_views
+    from dozor.directory import api as directory_api
+    from dozor.events import api as events_api
+    from dozor.operators import api as operators_api
+
+    for module in (
+        events_api,
+        conversations_api,
+        operators_api,
+        directory_api,
+        auth_views,
+        conversations_views,
+    ):
+        app.include_router(module.router)
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, plus the event contract (the events body is validated by hand)."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    from fastapi.openapi.utils import get_openapi
+
+    schema = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
+    event_schema = event_adapter.json_schema(ref_template="#/components/schemas/{model}")
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.update(event_schema.pop("$defs", {}))
+    components["Event"] = event_schema
+    app.openapi_schema = schema
+    return schema

@@ -1,0 +1,70 @@
+"""Who is calling: an integration with an API token, or a person with a session."""
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from dozor.auth import service
+from dozor.auth.models import User
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def _user(request: Request) -> User | None:
+    user_id = request.session.get("user_id") if "session" in request.scope else None
+    if user_id is None:
+        return None
+    async with request.app.state.sessions() as session:
+        return await session.get(User, user_id)
+
+
+async def require_token(request: Request) -> str:
+    """The calling integration's token name; 401 without a valid ``Bearer`` token."""
+    token = _bearer(request)
+    if token is not None:
+        async with request.app.state.sessions() as session:
+            if name := await service.token_name(session, token):
+                return name
+    raise HTTPException(
+        401, "a valid API token is required: Authorization: Bearer …",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+class Caller:
+    """An API caller: an integration token (full access) or a logged-in user."""
+
+    def __init__(self, *, token: str | None = None, user: User | None = None) -> None:
+        self.token, self.user = token, user
+
+    @property
+    def is_admin(self) -> bool:
+        return self.token is not None or (self.user is not None and self.user.role == "admin")
+
+
+async def require_caller(request: Request) -> Caller:
+    if _bearer(request) is not None:
+        return Caller(token=await require_token(request))
+    if user := await _user(request):
+        return Caller(user=user)
+    raise HTTPException(401, "log in or give an API token", headers={"WWW-Authenticate": "Bearer"})
+
+
+async def require_admin(caller: Annotated[Caller, Depends(require_caller)]) -> Caller:
+    if not caller.is_admin:
+        raise HTTPException(403, "only an admin or an API token may change this")
+    return caller
+
+
+async def optional_user(request: Request) -> User | None:
+    return await _user(request)
+
+
+TokenDep = Annotated[str, Depends(require_token)]
+CallerDep = Annotated[Caller, Depends(require_caller)]
+AdminDep = Annotated[Caller, Depends(require_admin)]
+UserDep = Annotated[User | None, Depends(optional_user)]

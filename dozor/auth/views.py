@@ -1,0 +1,5 @@
+"""Login and logout pages."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

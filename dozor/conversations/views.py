@@ -1,0 +1,5 @@
+"""HTML pages of conversations."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

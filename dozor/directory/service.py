@@ -1,0 +1,64 @@
+"""Directory queries: rows first seen in events, and the channels' media."""
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dozor.db import upsert
+from dozor.directory.models import Channel, Group, Topic
+from dozor.events import contract as c
+from dozor.operators.models import Operator
+
+_OPERATOR_FIELDS = ("operator_id", "to_operator_id")
+_GROUP_FIELDS = ("group_id", "to_group_id")
+
+
+async def channel_media(session: AsyncSession, *, events: list[c.Event]) -> dict[str, str]:
+    """The medium of every channel the batch opens a conversation on, where it is known."""
+    opened = [e for e in events if isinstance(e, c.ConversationOpened)]
+    if not opened:
+        return {}
+    ids = list({e.channel_id for e in opened})
+    rows = await session.execute(select(Channel.id, Channel.medium).where(Channel.id.in_(ids)))
+    media = {row[0]: row[1] for row in rows}
+    for event in opened:
+        if event.medium is not None:
+            media.setdefault(event.channel_id, event.medium)
+    return media
+
+
+def _referenced(events: list[c.Event]) -> tuple[set[str], set[str], set[str]]:
+    operators: set[str] = set()
+    groups: set[str] = set()
+    topics: set[str] = set()
+    for event in events:
+        for name in _OPERATOR_FIELDS:
+            if value := getattr(event, name, None):
+                operators.add(value)
+        for name in _GROUP_FIELDS:
+            if value := getattr(event, name, None):
+                groups.add(value)
+        if topic := getattr(event, "topic", None):
+            topics.add(topic)
+    return operators, groups, topics
+
+
+async def ensure(session: AsyncSession, *, events: list[c.Event], media: dict[str, str]) -> None:
+    """Create the rows of ids first seen in ``events``, named by their id until renamed."""
+    dialect = session.bind.dialect.name
+    operators, groups, topics = _referenced(events)
+    channels = {e.channel_id for e in events if isinstance(e, c.ConversationOpened)}
+    for model, ids in ((Operator, operators), (Group, groups), (Topic, topics)):
+        if ids:
+            await session.execute(
+                upsert(model.__table__, dialect, key=["id"]),
+                [{"id": i, "name": i} for i in sorted(ids)],
+            )
+    if channels:
+        await session.execute(
+            upsert(Channel.__table__, dialect, key=["id"]),
+            [{"id": i, "name": i, "medium": media[i], "kind": _default_kind(media[i])} for i in sorted(channels)],
+        )
+
+
+def _default_kind(medium: str) -> str:
+    return {"call": "phone", "email": "email"}.get(medium, "other")

@@ -1,0 +1,187 @@
+"""The event contract v1: one pydantic model per event type, validated strictly from JSON.
+
+Extra fields are ignored (a newer contract may add optional ones); unknown types are not.
+"""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+
+Id = Annotated[str, Field(min_length=1, max_length=200)]
+Text = Annotated[str, Field(max_length=100_000)]
+Score = Annotated[int, Field(ge=1, le=5)]
+Medium = Literal["chat", "call", "email"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+
+class Client(_Model):
+    id: Id | None = None
+    name: Annotated[str, Field(max_length=500)] | None = None
+    phone: Annotated[str, Field(max_length=100)] | None = None
+    email: Annotated[str, Field(max_length=320)] | None = None
+
+
+class _Event(_Model):
+    id: Id = Field(description="Unique per source; the idempotency key.")
+    ts: AwareDatetime = Field(description="When it happened: RFC 3339 with an offset.")
+
+
+class _ConversationEvent(_Event):
+    conversation_id: Id
+
+
+class OperatorStatus(_Event):
+    type: Literal["operator.status"]
+    operator_id: Id
+    status: Literal["online", "away", "offline"]
+    reason: Annotated[str, Field(max_length=200)] | None = None
+
+
+class ConversationOpened(_ConversationEvent):
+    type: Literal["conversation.opened"]
+    channel_id: Id
+    medium: Medium | None = Field(
+        default=None, description="Needed when the channel is not known yet."
+    )
+    direction: Literal["inbound", "outbound"]
+    group_id: Id | None = None
+    client: Client | None = None
+    topic: Id | None = None
+    page_url: Annotated[str, Field(max_length=2000)] | None = None
+    crm_ref: Annotated[str, Field(max_length=500)] | None = None
+    personal: bool = Field(default=False, description="A direct call to an operator's number.")
+
+
+class ConversationQueued(_ConversationEvent):
+    type: Literal["conversation.queued"]
+    group_id: Id
+
+
+class ConversationOffered(_ConversationEvent):
+    type: Literal["conversation.offered"]
+    operator_id: Id
+
+
+class ConversationDeclined(_ConversationEvent):
+    type: Literal["conversation.declined"]
+    operator_id: Id
+
+
+class ConversationAccepted(_ConversationEvent):
+    type: Literal["conversation.accepted"]
+    operator_id: Id
+
+
+class ConversationTransferred(_ConversationEvent):
+    type: Literal["conversation.transferred"]
+    to_operator_id: Id | None = None
+    to_group_id: Id | None = None
+    actor: Id | None = None
+
+
+class MessageCreated(_ConversationEvent):
+    type: Literal["message.created"]
+    message_id: Id
+    author: Literal["client", "operator", "bot", "system"]
+    operator_id: Id | None = None
+    text: Text | None = None
+
+
+class ConversationHold(_ConversationEvent):
+    type: Literal["conversation.hold"]
+    on: bool
+
+
+class ConversationClosing(_ConversationEvent):
+    type: Literal["conversation.closing"]
+
+
+class ConversationClosed(_ConversationEvent):
+    type: Literal["conversation.closed"]
+    by: Literal["operator", "client", "system"]
+    operator_id: Id | None = None
+    spam: bool = False
+    reason: Annotated[str, Field(max_length=500)] | None = None
+
+
+class ConversationWrapupDone(_ConversationEvent):
+    type: Literal["conversation.wrapup_done"]
+    operator_id: Id
+
+
+class ConversationRated(_ConversationEvent):
+    type: Literal["conversation.rated"]
+    score: Score
+
+
+class ConversationReviewed(_ConversationEvent):
+    type: Literal["conversation.reviewed"]
+    rating: Score | None = None
+    comment: Text | None = None
+    actor: Id
+
+
+class ConversationPinned(_ConversationEvent):
+    type: Literal["conversation.pinned"]
+    operator_id: Id | None
+
+
+class ConversationUpdated(_ConversationEvent):
+    type: Literal["conversation.updated"]
+    topic: Id | None = None
+    crm_ref: Annotated[str, Field(max_length=500)] | None = None
+    form_filled: bool | None = None
+    history_requested: bool | None = None
+    client: Client | None = None
+
+
+ConversationEvent = (
+    ConversationOpened
+    | ConversationQueued
+    | ConversationOffered
+    | ConversationDeclined
+    | ConversationAccepted
+    | ConversationTransferred
+    | MessageCreated
+    | ConversationHold
+    | ConversationClosing
+    | ConversationClosed
+    | ConversationWrapupDone
+    | ConversationRated
+    | ConversationReviewed
+    | ConversationPinned
+    | ConversationUpdated
+)
+Event = Annotated[OperatorStatus | ConversationEvent, Field(discriminator="type")]
+
+EVENT_TYPES: tuple[str, ...] = (
+    "operator.status",
+    "conversation.opened",
+    "conversation.queued",
+    "conversation.offered",
+    "conversation.declined",
+    "conversation.accepted",
+    "conversation.transferred",
+    "message.created",
+    "conversation.hold",
+    "conversation.closing",
+    "conversation.closed",
+    "conversation.wrapup_done",
+    "conversation.rated",
+    "conversation.reviewed",
+    "conversation.pinned",
+    "conversation.updated",
+)
+# Events of one instant are folded in this causal order, then by id: arrival order never matters.
+TYPE_RANK = {name: rank for rank, name in enumerate(EVENT_TYPES)}
+
+event_adapter: TypeAdapter[Event] = TypeAdapter(Event)
+batch_adapter: TypeAdapter[Event | list[Event]] = TypeAdapter(Event | list[Event])
+
+
+def sort_key(event: OperatorStatus | ConversationEvent) -> tuple[datetime, int, str]:
+    return (event.ts, TYPE_RANK[event.type], event.id)
