@@ -85,7 +85,9 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         return app.openapi_schema
     from fastapi.openapi.utils import get_openapi
 
-    schema = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
+    schema = get_openapi(
+        title=app.title, version=app.version, summary=app.summary, routes=app.routes
+    )
     event_schema = event_adapter.json_schema(ref_template="#/components/schemas/{model}")
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components.update(event_schema.pop("$defs", {}))

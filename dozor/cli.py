@@ -65,7 +65,9 @@ def user() -> None:
 @user.command("create")
 @click.argument("username")
 @click.option(
-    "--role", type=click.Choice(["admin", "supervisor", "operator"]), default="supervisor",
+    "--role",
+    type=click.Choice(["admin", "supervisor", "operator"]),
+    default="supervisor",
     show_default=True,
 )
 @click.option("--name", default=None, help="Full name shown in the interface.")
@@ -84,8 +86,13 @@ def user_create(
     async def run() -> None:
         async with _unit_of_work() as session:
             await service.create_user(
-                session, username=username, password=password, role=role, name=name,
-                language=language, clock=SystemClock(),
+                session,
+                username=username,
+                password=password,
+                role=role,
+                name=name,
+                language=language,
+                clock=SystemClock(),
             )
 
     try:

@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     language: str = Field(default="ru", description="Default interface language: `ru` or `en`.")
     timezone: str = Field(
         default="Europe/Moscow",
-        description="The center's time zone: where \"today\" begins and how times are shown.",
+        description='The center\'s time zone: where "today" begins and how times are shown.',
     )
     batch_limit: int = Field(
         default=1000, description="Most events accepted in one `POST /api/v1/events`."

@@ -7,6 +7,14 @@ from dozor.events.models import StoredEvent
 from dozor.operators.models import Operator, OperatorGroup
 
 __all__ = [
-    "ApiToken", "Channel", "Conversation", "Group", "Operator", "OperatorGroup", "StoredEvent",
-    "Topic", "User", "UserGroup",
+    "ApiToken",
+    "Channel",
+    "Conversation",
+    "Group",
+    "Operator",
+    "OperatorGroup",
+    "StoredEvent",
+    "Topic",
+    "User",
+    "UserGroup",
 ]

@@ -128,7 +128,9 @@ def api_token(app_client: TestClient) -> str:
 
     async def create() -> str:
         async with app_client.app.state.sessions() as session, session.begin():  # type: ignore[attr-defined]
-            return await service.create_token(session, name="tests", clock=app_client.app.state.clock)  # type: ignore[attr-defined]
+            return await service.create_token(
+                session, name="tests", clock=app_client.app.state.clock
+            )  # type: ignore[attr-defined]
 
     return app_client.portal.call(create)  # type: ignore[union-attr]
 

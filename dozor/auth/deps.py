@@ -30,7 +30,8 @@ async def require_token(request: Request) -> str:
             if name := await service.token_name(session, token):
                 return name
     raise HTTPException(
-        401, "a valid API token is required: Authorization: Bearer …",
+        401,
+        "a valid API token is required: Authorization: Bearer …",
         headers={"WWW-Authenticate": "Bearer"},
     )
 

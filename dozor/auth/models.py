@@ -19,9 +19,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(12))
     language: Mapped[str | None] = mapped_column(String(2))
-    operator_id: Mapped[str | None] = mapped_column(
-        ForeignKey("operators.id", ondelete="SET NULL")
-    )
+    operator_id: Mapped[str | None] = mapped_column(ForeignKey("operators.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -30,7 +28,9 @@ class UserGroup(Base):
 
     __tablename__ = "user_groups"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     group_id: Mapped[str] = mapped_column(
         ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
     )

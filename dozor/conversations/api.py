@@ -40,7 +40,14 @@ class ConversationOut(BaseModel):
     topic: str | None
     status: Literal["waiting", "answered", "closed"]
     detailed_status: Literal[
-        "new", "queued", "in_work", "waiting", "waiting_again", "answered", "closing", "closed",
+        "new",
+        "queued",
+        "in_work",
+        "waiting",
+        "waiting_again",
+        "answered",
+        "closing",
+        "closed",
         "spam",
     ]
     work_state: Literal["new", "unanswered", "answered", "closed"]

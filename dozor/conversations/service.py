@@ -12,17 +12,45 @@ from dozor.conversations.state import FIELDS, ConversationState
 from dozor.events.models import StoredEvent
 
 DATES = (
-    "created_at", "queued_at", "first_answer_at", "accepted_at", "last_message_at",
-    "operator_closed_at", "closed_at", "changed_at",
+    "created_at",
+    "queued_at",
+    "first_answer_at",
+    "accepted_at",
+    "last_message_at",
+    "operator_closed_at",
+    "closed_at",
+    "changed_at",
 )
 DURATIONS = (
-    "wait_first_answer", "time_to_accept", "time_to_operator_close", "duration",
-    "first_message_response", "bot_time", "response_total", "response_avg", "response_max",
+    "wait_first_answer",
+    "time_to_accept",
+    "time_to_operator_close",
+    "duration",
+    "first_message_response",
+    "bot_time",
+    "response_total",
+    "response_avg",
+    "response_max",
 )
 PLAIN = (
-    "id", "channel_id", "medium", "direction", "group_id", "operator_id", "topic", "status",
-    "detailed_status", "work_state", "spam", "pinned_operator_id", "crm_ref", "page_url",
-    "form_filled", "history_requested", "client_rating", "supervisor_rating",
+    "id",
+    "channel_id",
+    "medium",
+    "direction",
+    "group_id",
+    "operator_id",
+    "topic",
+    "status",
+    "detailed_status",
+    "work_state",
+    "spam",
+    "pinned_operator_id",
+    "crm_ref",
+    "page_url",
+    "form_filled",
+    "history_requested",
+    "client_rating",
+    "supervisor_rating",
     "supervisor_comment",
 )
 
@@ -54,7 +82,9 @@ async def get(session: AsyncSession, conversation_id: str) -> Conversation | Non
 async def messages(session: AsyncSession, conversation_id: str) -> list[dict[str, Any]]:
     rows = await session.execute(
         select(StoredEvent.ts, StoredEvent.payload)
-        .where(StoredEvent.conversation_id == conversation_id, StoredEvent.type == "message.created")
+        .where(
+            StoredEvent.conversation_id == conversation_id, StoredEvent.type == "message.created"
+        )
         .order_by(StoredEvent.ts, StoredEvent.id)
     )
     return [
@@ -70,5 +100,7 @@ async def messages(session: AsyncSession, conversation_id: str) -> list[dict[str
 
 
 async def latest(session: AsyncSession, *, limit: int = 50) -> list[Conversation]:
-    rows = await session.scalars(select(Conversation).order_by(Conversation.number.desc()).limit(limit))
+    rows = await session.scalars(
+        select(Conversation).order_by(Conversation.number.desc()).limit(limit)
+    )
     return list(rows)

@@ -23,7 +23,9 @@ DEFAULT_TARGETS: dict[str, Targets] = {
 }
 
 
-def deadline(state: ConversationState, targets: dict[str, Targets] = DEFAULT_TARGETS) -> datetime | None:
+def deadline(
+    state: ConversationState, targets: dict[str, Targets] = DEFAULT_TARGETS
+) -> datetime | None:
     """When the conversation turns overdue in its current work state, or None."""
     medium_targets = targets.get(state.medium or "chat")
     if medium_targets is None or state.work_state == "closed" or state.work_state_since is None:

@@ -334,7 +334,9 @@ def _closed(s: ConversationState, e: c.ConversationClosed) -> dict:
     if e.by == "operator":
         changes.update(operator_closed_at=e.ts)
     if s.hold_since is not None:
-        changes.update(hold_since=None, hold_seconds=s.hold_seconds + (e.ts - s.hold_since).total_seconds())
+        changes.update(
+            hold_since=None, hold_seconds=s.hold_seconds + (e.ts - s.hold_since).total_seconds()
+        )
     if e.operator_id is not None and s.operator_id is None:
         changes.update(operator_id=e.operator_id)
     return changes

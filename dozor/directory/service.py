@@ -56,7 +56,10 @@ async def ensure(session: AsyncSession, *, events: list[c.Event], media: dict[st
     if channels:
         await session.execute(
             upsert(Channel.__table__, dialect, key=["id"]),
-            [{"id": i, "name": i, "medium": media[i], "kind": _default_kind(media[i])} for i in sorted(channels)],
+            [
+                {"id": i, "name": i, "medium": media[i], "kind": _default_kind(media[i])}
+                for i in sorted(channels)
+            ],
         )
 
 

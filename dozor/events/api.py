@@ -1,10 +1,9 @@
 """``POST /api/v1/events``: the integrators' door. All or nothing, idempotent, durable."""
 
+import logging
 from typing import Any
 
 import orjson
-import logging
-
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -140,6 +139,7 @@ async def post_events(
         return _rejection(error.errors)
     except Exception:
         logging.getLogger(__name__).exception("ingest failed")
-        raise HTTPException(503, "the events could not be stored; nothing was kept, retry") from None
+        raise HTTPException(
+            503, "the events could not be stored; nothing was kept, retry"
+        ) from None
     return IngestAnswer(accepted=result.accepted, duplicates=result.duplicates)
-

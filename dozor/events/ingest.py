@@ -24,8 +24,8 @@ from dozor.db import upsert
 from dozor.directory import service as directory_service
 from dozor.events import contract as c
 from dozor.events.models import StoredEvent
-from dozor.operators import state as operator_state
 from dozor.operators import service as operators_service
+from dozor.operators import state as operator_state
 from dozor.operators.models import Operator
 
 CHUNK = 500
@@ -186,7 +186,10 @@ async def _save_conversations(
     session: AsyncSession, states: list[conversation_state.ConversationState], dialect: str
 ) -> None:
     statement = upsert(
-        Conversation.__table__, dialect, key=["id"], update=[n for n in conversation_state.FIELDS if n != "id"]
+        Conversation.__table__,
+        dialect,
+        key=["id"],
+        update=[n for n in conversation_state.FIELDS if n != "id"],
     )
     rows = [{name: getattr(s, name) for name in conversation_state.FIELDS} for s in states]
     for chunk in _chunks(rows):
@@ -218,7 +221,9 @@ async def _project_operators(session: AsyncSession, events: list[c.OperatorStatu
             state = operator_state.StatusState()
         for event in batch:
             state = operator_state.apply(state, event)
-        updates.append({"b_id": operator_id, **{n: getattr(state, n) for n in OPERATOR_STATE_COLUMNS}})
+        updates.append(
+            {"b_id": operator_id, **{n: getattr(state, n) for n in OPERATOR_STATE_COLUMNS}}
+        )
     await operators_service.save_states(session, updates)
     return set(by_operator)
 

@@ -70,8 +70,13 @@ async def ingest_file(settings: Settings, file: Path, *, batch: int, restart: bo
                 try:
                     result = await writer.submit(_parse(lines))
                 except Rejected as rejected:
-                    reasons = [f"line {lines[e['index']][0]}: {e['field']}: {e['reason']}" for e in rejected.errors]
-                    raise IngestFileError("nothing of this batch was stored:\n" + "\n".join(reasons)) from None
+                    reasons = [
+                        f"line {lines[e['index']][0]}: {e['field']}: {e['reason']}"
+                        for e in rejected.errors
+                    ]
+                    raise IngestFileError(
+                        "nothing of this batch was stored:\n" + "\n".join(reasons)
+                    ) from None
                 counts.accepted += result.accepted
                 counts.duplicates += result.duplicates
                 checkpoint.write_text(str(handle.tell()))

@@ -76,7 +76,9 @@ class Writer:
                 received_at = self.clock.now()
                 for submission in group:
                     try:
-                        outcomes.append(await store(session, submission.events, received_at=received_at))
+                        outcomes.append(
+                            await store(session, submission.events, received_at=received_at)
+                        )
                     except Rejected as rejected:
                         outcomes.append(rejected)
         except Exception as error:  # the transaction rolled back: nothing of the group is stored

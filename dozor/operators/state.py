@@ -16,7 +16,10 @@ class StatusState:
 
 
 def is_late(state: StatusState, event: OperatorStatus) -> bool:
-    return state.last_ts is not None and (event.ts, event.id) <= (state.last_ts, state.last_event_id)
+    return state.last_ts is not None and (event.ts, event.id) <= (
+        state.last_ts,
+        state.last_event_id,
+    )
 
 
 def apply(state: StatusState, event: OperatorStatus) -> StatusState:

@@ -12,15 +12,43 @@ def at(seconds: float) -> str:
 
 def chat(cid: str = "c1") -> list[dict]:
     return [
-        {"id": f"{cid}-1", "type": "conversation.opened", "ts": at(0), "conversation_id": cid,
-         "channel_id": "web", "medium": "chat", "direction": "inbound", "group_id": "support",
-         "client": {"name": "Анна", "email": "anna@example.com"}},
-        {"id": f"{cid}-2", "type": "message.created", "ts": at(1), "conversation_id": cid,
-         "message_id": "m1", "author": "client", "text": "Здравствуйте"},
-        {"id": f"{cid}-3", "type": "conversation.accepted", "ts": at(20), "conversation_id": cid,
-         "operator_id": "bob"},
-        {"id": f"{cid}-4", "type": "message.created", "ts": at(31), "conversation_id": cid,
-         "message_id": "m2", "author": "operator", "operator_id": "bob", "text": "Добрый день"},
+        {
+            "id": f"{cid}-1",
+            "type": "conversation.opened",
+            "ts": at(0),
+            "conversation_id": cid,
+            "channel_id": "web",
+            "medium": "chat",
+            "direction": "inbound",
+            "group_id": "support",
+            "client": {"name": "Анна", "email": "anna@example.com"},
+        },
+        {
+            "id": f"{cid}-2",
+            "type": "message.created",
+            "ts": at(1),
+            "conversation_id": cid,
+            "message_id": "m1",
+            "author": "client",
+            "text": "Здравствуйте",
+        },
+        {
+            "id": f"{cid}-3",
+            "type": "conversation.accepted",
+            "ts": at(20),
+            "conversation_id": cid,
+            "operator_id": "bob",
+        },
+        {
+            "id": f"{cid}-4",
+            "type": "message.created",
+            "ts": at(31),
+            "conversation_id": cid,
+            "message_id": "m2",
+            "author": "operator",
+            "operator_id": "bob",
+            "text": "Добрый день",
+        },
     ]
 
 
