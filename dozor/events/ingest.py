@@ -60,8 +60,9 @@ async def store(
         return result
     media = await directory_service.channel_media(session, events=events)
     _check_media(events, media)
+    new = [_with_medium(e, media) for e in new]
     await directory_service.ensure(session, events=new, media=media)
-    await _append(session, new, media, received_at)
+    await _append(session, new, received_at)
     conversation_events = [e for e in new if not isinstance(e, c.OperatorStatus)]
     status_events = [e for e in new if isinstance(e, c.OperatorStatus)]
     result.accepted = len(new)
@@ -98,16 +99,18 @@ async def _stored_ids(session: AsyncSession, ids: list[str]) -> set[str]:
     return found
 
 
-def _payload(event: c.Event, media: dict[str, str]) -> dict[str, Any]:
-    payload = event.model_dump(mode="json", exclude={"id", "type", "ts"}, exclude_none=True)
-    if isinstance(event, c.ConversationOpened):
-        payload["medium"] = media[event.channel_id]
-    return payload
+def _with_medium(event: c.Event, media: dict[str, str]) -> c.Event:
+    """An opening carries its channel's medium, so the fold (now and on replay) knows it."""
+    if isinstance(event, c.ConversationOpened) and event.medium != media[event.channel_id]:
+        return event.model_copy(update={"medium": media[event.channel_id]})
+    return event
 
 
-async def _append(
-    session: AsyncSession, events: list[c.Event], media: dict[str, str], received_at: datetime
-) -> None:
+def _payload(event: c.Event) -> dict[str, Any]:
+    return event.model_dump(mode="json", exclude={"id", "type", "ts"}, exclude_none=True)
+
+
+async def _append(session: AsyncSession, events: list[c.Event], received_at: datetime) -> None:
     rows = [
         {
             "id": e.id,
@@ -115,7 +118,7 @@ async def _append(
             "ts": e.ts,
             "conversation_id": getattr(e, "conversation_id", None),
             "operator_id": getattr(e, "operator_id", None),
-            "payload": _payload(e, media),
+            "payload": _payload(e),
             "received_at": received_at,
         }
         for e in events
