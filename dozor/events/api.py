@@ -39,22 +39,6 @@ def _rejection(errors: list[dict[str, Any]]) -> JSONResponse:
     return JSONResponse(body, status_code=422)
 
 
-def _field(loc: tuple[Any, ...]) -> str:
-    # loc is (index, type tag, field…): the tag is pydantic's, not the integrator's
-    parts = [str(p) for p in loc[1:] if p not in c.TYPE_RANK]
-    return ".".join(parts) or "type"
-
-
-def _reason(error: Any) -> str:
-    if error["type"] == "union_tag_invalid":
-        return f"unknown type {error['ctx']['tag']!r}"
-    if error["type"] == "union_tag_not_found":
-        return "missing field 'type'"
-    if error["type"] == "timezone_aware":
-        return "time must carry an offset (RFC 3339, e.g. 2026-01-31T10:00:00+03:00)"
-    return str(error["msg"])
-
-
 async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -85,10 +69,7 @@ def parse_batch(body: bytes, *, batch_limit: int) -> list[c.Event]:
     try:
         return _list_adapter.validate_json(body)
     except ValidationError as error:
-        errors = [
-            {"index": e["loc"][0], "field": _field(e["loc"]), "reason": _reason(e)}
-            for e in error.errors()
-        ]
+        errors = [{"index": e["loc"][0], **c.explain(e, loc=e["loc"][1:])} for e in error.errors()]
         raise _BatchInvalid(errors) from None
 
 

@@ -4,7 +4,7 @@ Extra fields are ignored (a newer contract may add optional ones); unknown types
 """
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -185,3 +185,17 @@ batch_adapter: TypeAdapter[Event | list[Event]] = TypeAdapter(Event | list[Event
 
 def sort_key(event: OperatorStatus | ConversationEvent) -> tuple[datetime, int, str]:
     return (event.ts, TYPE_RANK[event.type], event.id)
+
+
+def explain(error: Any, *, loc: tuple[Any, ...]) -> dict[str, str]:
+    """One pydantic error as the integrator reads it: the field and the reason."""
+    field = ".".join(str(p) for p in loc if p not in TYPE_RANK) or "type"
+    if error["type"] == "union_tag_invalid":
+        reason = f"unknown type {error['ctx']['tag']!r}"
+    elif error["type"] == "union_tag_not_found":
+        reason = "missing field 'type'"
+    elif error["type"] == "timezone_aware":
+        reason = "time must carry an offset (RFC 3339, e.g. 2026-01-31T10:00:00+03:00)"
+    else:
+        reason = str(error["msg"])
+    return {"field": field, "reason": reason}

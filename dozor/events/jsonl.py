@@ -35,9 +35,9 @@ def _parse(lines: list[tuple[int, bytes]]) -> list[c.Event]:
         try:
             events.append(c.event_adapter.validate_json(line))
         except ValidationError as error:
-            first = error.errors()[0]
-            field = ".".join(str(p) for p in first["loc"] if p not in c.TYPE_RANK) or "event"
-            problems.append(f"line {number}: {field}: {first['msg']}")
+            for detail in error.errors():
+                problem = c.explain(detail, loc=detail["loc"])
+                problems.append(f"line {number}: {problem['field']}: {problem['reason']}")
     if problems:
         raise IngestFileError("nothing of this batch was stored:\n" + "\n".join(problems[:20]))
     return events
