@@ -9,7 +9,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from dozor import __version__
+from dozor import __version__, templating
+from dozor.auth import csrf
 from dozor.clock import Clock, SystemClock
 from dozor.config import Settings
 from dozor.db import create_engine, sessionmaker
@@ -46,6 +47,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
     app.state.startup_hooks = []
+    app.state.templates = templating.create(settings)
+    app.add_exception_handler(csrf.CsrfError, csrf.rejected)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.resolved_secret_key(),

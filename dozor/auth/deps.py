@@ -1,11 +1,13 @@
 """Who is calling: an integration with an API token, or a person with a session."""
 
 from typing import Annotated
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Depends, HTTPException, Request
 
 from dozor.auth import service
 from dozor.auth.models import User
+from dozor.lib.urls import safe_next
 
 
 def _bearer(request: Request) -> str | None:
@@ -69,3 +71,23 @@ TokenDep = Annotated[str, Depends(require_token)]
 CallerDep = Annotated[Caller, Depends(require_caller)]
 AdminDep = Annotated[Caller, Depends(require_admin)]
 UserDep = Annotated[User | None, Depends(optional_user)]
+
+
+async def require_user(request: Request, user: UserDep) -> User:
+    """The logged-in user of a page; anyone else is sent to the login form and back."""
+    if user is not None:
+        return user
+    login = "/login?" + urlencode({"next": _page_url(request)})
+    if request.headers.get("HX-Request"):
+        # htmx would swap a redirected login form into the page; this makes it leave the page
+        raise HTTPException(401, headers={"HX-Redirect": login})
+    raise HTTPException(303, headers={"Location": login})
+
+
+def _page_url(request: Request) -> str:
+    """The page the browser shows: for an htmx request the page that asked, not the fragment."""
+    url = urlsplit(request.headers.get("HX-Current-URL") or str(request.url))
+    return safe_next(url.path + (f"?{url.query}" if url.query else ""))
+
+
+PageUserDep = Annotated[User, Depends(require_user)]
