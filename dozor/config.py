@@ -1,18 +1,28 @@
 """Settings: one class, the ``DOZOR_`` prefix, every field documented in docs/configuration.md."""
 
 from pathlib import Path
+from typing import Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="DOZOR_", env_file=None, extra="ignore")
+    # errors name the setting and the reason but never echo values: they may be secrets
+    model_config = SettingsConfigDict(
+        env_prefix="DOZOR_", env_file=None, extra="ignore", hide_input_in_errors=True
+    )
 
     database_url: str = Field(
         default="",
         description="SQLAlchemy URL of the database. Empty: an SQLite file under `data_dir`. "
         "PostgreSQL: `postgresql+asyncpg://user@host:5432/dozor`.",
+    )
+    database_url_file: Path | None = Field(
+        default=None,
+        description="File holding `database_url` (a Docker or systemd secret), read when "
+        "`DOZOR_DATABASE_URL` is not set.",
     )
     data_dir: Path = Field(
         default=Path("dozor-data"),
@@ -21,10 +31,15 @@ class Settings(BaseSettings):
     secret_key: SecretStr = Field(
         default=SecretStr(""),
         description="Key that signs session cookies. Empty: generated once and kept in "
-        "`data_dir/secret_key`. Also read from the file named by `DOZOR_SECRET_KEY_FILE`.",
+        "`data_dir/secret_key`.",
+    )
+    secret_key_file: Path | None = Field(
+        default=None,
+        description="File holding `secret_key` (a Docker or systemd secret), read when "
+        "`DOZOR_SECRET_KEY` is not set.",
     )
     host: str = Field(default="127.0.0.1", description="Address `dozor serve` listens on.")
-    port: int = Field(default=8000, description="Port `dozor serve` listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `dozor serve` listens on.")
     base_url: str = Field(
         default="",
         description="Public address of the web interface, used in links. Empty: "
@@ -36,27 +51,31 @@ class Settings(BaseSettings):
         description='The center\'s time zone: where "today" begins and how times are shown.',
     )
     batch_limit: int = Field(
-        default=1000, description="Most events accepted in one `POST /api/v1/events`."
+        default=1000, ge=1, description="Most events accepted in one `POST /api/v1/events`."
     )
     body_limit: int = Field(
         default=5 * 1024 * 1024,
+        ge=1,
         description="Largest request body accepted by `POST /api/v1/events`, in bytes.",
     )
     sqlite_busy_timeout: int = Field(
         default=30_000,
+        ge=0,
         description="How long an SQLite connection waits for a lock, in milliseconds.",
     )
     writer_max_events: int = Field(
         default=5000,
+        ge=1,
         description="Most events the writer commits in one transaction (group commit).",
     )
     wrapup_limit: int = Field(
         default=300,
+        ge=0,
         description="After-call work ends with `conversation.wrapup_done`, or this many seconds "
         "after the call closed when none comes.",
     )
     session_max_age: int = Field(
-        default=14 * 24 * 3600, description="Lifetime of a login session, in seconds."
+        default=14 * 24 * 3600, ge=1, description="Lifetime of a login session, in seconds."
     )
     cookie_secure: bool = Field(
         default=False, description="Send the session cookie over HTTPS only."
@@ -68,6 +87,26 @@ class Settings(BaseSettings):
         if value not in ("ru", "en"):
             raise ValueError("language must be 'ru' or 'en'")
         return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        # checked here, or a typo would surface as an error on the first page that shows a time
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Europe/Moscow, UTC)") from None
+        return value
+
+    @model_validator(mode="after")
+    def _secrets_from_files(self) -> Self:
+        """Fill ``secret_key`` and ``database_url`` from their ``*_FILE`` when not set directly,
+        so secrets need not sit in the environment, where any child process can read them."""
+        if self.secret_key_file and not self.secret_key.get_secret_value():
+            self.secret_key = SecretStr(_read_secret(self.secret_key_file, "secret_key_file"))
+        if self.database_url_file and not self.database_url:
+            self.database_url = _read_secret(self.database_url_file, "database_url_file")
+        return self
 
     @property
     def effective_database_url(self) -> str:
@@ -91,3 +130,14 @@ class Settings(BaseSettings):
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
         return path.read_text().strip()
+
+
+def _read_secret(path: Path, setting: str) -> str:
+    try:
+        value = path.read_text().strip()
+    except OSError as error:
+        raise ValueError(f"{setting}: cannot read {path}: {error.strerror}") from None
+    if not value:
+        # an empty database URL would quietly fall back to a local SQLite file
+        raise ValueError(f"{setting}: {path} is empty")
+    return value

@@ -1,6 +1,9 @@
-"""Directory queries: rows first seen in events, and the channels' media."""
+"""Directory queries: rows first seen in events, the channels' media, and the CRUD of rows."""
 
-from sqlalchemy import select
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dozor.db import upsert
@@ -65,3 +68,43 @@ async def ensure(session: AsyncSession, *, events: list[c.Event], media: dict[st
 
 def _default_kind(medium: str) -> str:
     return {"call": "phone", "email": "email"}.get(medium, "other")
+
+
+# -- the directory's JSON CRUD: one set of small functions for its four tables -----------------
+
+Entry = TypeVar("Entry", Group, Channel, Topic, Operator)
+
+
+async def entries(session: AsyncSession, model: type[Entry]) -> Sequence[Entry]:
+    return (await session.scalars(select(model).order_by(model.name, model.id))).all()
+
+
+async def entry(session: AsyncSession, model: type[Entry], entry_id: str) -> Entry | None:
+    # populate_existing: a row changed by a Core statement must not come back stale
+    return await session.get(model, entry_id, populate_existing=True)
+
+
+async def create(session: AsyncSession, model: type[Entry], *, values: dict[str, Any]) -> bool:
+    """Insert a row; False when its id is taken.
+
+    One INSERT … ON CONFLICT DO NOTHING, so an event creating the same id at the same moment
+    makes this a plain "taken" instead of a constraint error.
+    """
+    statement = upsert(model.__table__, session.get_bind().dialect.name, key=["id"])
+    result = await session.execute(statement, values)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def replace(session: AsyncSession, model: type[Entry], *, values: dict[str, Any]) -> bool:
+    """Create the row, or overwrite the given columns of it; True when it was created."""
+    if await create(session, model, values=values):
+        return True
+    changes = {name: value for name, value in values.items() if name != "id"}
+    await session.execute(update(model).where(model.id == values["id"]).values(changes))
+    return False
+
+
+async def remove(session: AsyncSession, model: type[Entry], *, entry_id: str) -> bool:
+    """Delete a row (memberships go with it); False when there was none."""
+    result = await session.execute(delete(model).where(model.id == entry_id))
+    return bool(result.rowcount)  # type: ignore[attr-defined]

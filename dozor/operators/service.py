@@ -4,10 +4,12 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dozor.conversations.models import Conversation
+from dozor.directory import service as directory_service
+from dozor.directory.models import Group
 from dozor.operators.models import Operator, OperatorGroup
 
 
@@ -84,3 +86,87 @@ async def states(
         }
         for o in operators
     ]
+
+
+class UnknownGroups(ValueError):
+    """Memberships naming groups absent from the directory."""
+
+    def __init__(self, ids: list[str]) -> None:
+        super().__init__(f"unknown group ids: {', '.join(map(repr, ids))}")
+        self.ids = ids
+
+
+async def get(session: AsyncSession, operator_id: str) -> dict[str, Any] | None:
+    """The operator's stored record with their groups, or None."""
+    operator = await directory_service.entry(session, Operator, operator_id)
+    if operator is None:
+        return None
+    groups = await session.scalars(
+        select(OperatorGroup.group_id)
+        .where(OperatorGroup.operator_id == operator_id)
+        .order_by(OperatorGroup.group_id)
+    )
+    return {
+        "id": operator.id,
+        "name": operator.name,
+        "groups": list(groups),
+        "chat_capacity": operator.chat_capacity,
+        "status": operator.status,
+        "status_since": operator.status_since,
+        "status_reason": operator.status_reason,
+    }
+
+
+async def create(session: AsyncSession, *, values: dict[str, Any], groups: list[str]) -> bool:
+    """Add an operator in ``groups``; False when the id is taken."""
+    await _check_groups(session, groups)
+    if not await directory_service.create(session, Operator, values=values):
+        return False
+    await _set_groups(session, values["id"], groups)
+    return True
+
+
+async def replace(session: AsyncSession, *, values: dict[str, Any], groups: list[str]) -> bool:
+    """Create or overwrite an operator's record and memberships; True when created.
+
+    The status is left alone: it is the fold of the operator's status events.
+    """
+    await _check_groups(session, groups)
+    created = await directory_service.replace(session, Operator, values=values)
+    await _set_groups(session, values["id"], groups)
+    return created
+
+
+async def change(
+    session: AsyncSession, *, operator_id: str, values: dict[str, Any], groups: list[str] | None
+) -> bool:
+    """Change the given fields, and the memberships unless ``groups`` is None; False if absent."""
+    if await session.scalar(select(Operator.id).where(Operator.id == operator_id)) is None:
+        return False
+    if groups is not None:
+        await _check_groups(session, groups)
+        await _set_groups(session, operator_id, groups)
+    if values:
+        await session.execute(update(Operator).where(Operator.id == operator_id).values(values))
+    return True
+
+
+async def remove(session: AsyncSession, *, operator_id: str) -> bool:
+    return await directory_service.remove(session, Operator, entry_id=operator_id)
+
+
+async def _check_groups(session: AsyncSession, group_ids: list[str]) -> None:
+    if not group_ids:
+        return
+    known = set(await session.scalars(select(Group.id).where(Group.id.in_(group_ids))))
+    if missing := sorted(set(group_ids) - known):
+        raise UnknownGroups(missing)
+
+
+async def _set_groups(session: AsyncSession, operator_id: str, group_ids: list[str]) -> None:
+    await session.execute(delete(OperatorGroup).where(OperatorGroup.operator_id == operator_id))
+    if group_ids:
+        await session.execute(
+            insert(OperatorGroup),
+            [{"operator_id": operator_id, "group_id": g} for g in sorted(set(group_ids))],
+        )
