@@ -13,7 +13,7 @@ from dozor import __version__, templating
 from dozor.auth import csrf
 from dozor.clock import Clock, SystemClock
 from dozor.config import Settings
-from dozor.db import create_engine, sessionmaker
+from dozor.db import create_engine, sessionmaker, write_sessionmaker
 from dozor.events.contract import event_adapter
 from dozor.events.writer import Writer
 
@@ -25,13 +25,18 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     state = app.state
     state.engine = create_engine(state.settings)
     state.sessions = sessionmaker(state.engine)
-    state.writer = Writer(state.sessions, state.clock, max_events=state.settings.writer_max_events)
+    state.write_sessions = write_sessionmaker(state.engine)
+    state.writer = Writer(
+        state.write_sessions, state.clock, max_events=state.settings.writer_max_events
+    )
     state.writer.start()
     for hook in state.startup_hooks:
         await hook(app)
     try:
         yield
     finally:
+        for hook in state.shutdown_hooks:
+            await hook(app)
         await state.writer.stop()
         await state.engine.dispose()
 
@@ -46,7 +51,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
+    # ``async def hook(app)``: startup hooks run once the writer runs, shutdown hooks before it
+    # drains and stops
     app.state.startup_hooks = []
+    app.state.shutdown_hooks = []
     app.state.templates = templating.create(settings)
     app.add_exception_handler(csrf.CsrfError, csrf.rejected)
     app.add_middleware(

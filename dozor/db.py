@@ -92,11 +92,21 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # a writer takes the write lock at BEGIN: a deferred transaction that reads, then writes
+        # after another commit, fails at once with "database is locked", busy timeout or not
+        immediate = connection.get_execution_options().get("sqlite_immediate")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def write_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for units of work that write: on SQLite they BEGIN IMMEDIATE."""
+    return async_sessionmaker(
+        engine.execution_options(sqlite_immediate=True), expire_on_commit=False
+    )
 
 
 async def session_scope(

@@ -12,8 +12,11 @@ from dozor.events.writer import Writer
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's unit of work: committed when the route returns, rolled back on error."""
-    async with request.app.state.sessions() as session, session.begin():
+    """The request's unit of work: committed when the route returns (before the answer is
+    sent, so a failed commit is never answered as a success), rolled back on error."""
+    state = request.app.state
+    factory = state.sessions if request.method in ("GET", "HEAD") else state.write_sessions
+    async with factory() as session, session.begin():
         yield session
 
 
@@ -29,7 +32,7 @@ def _writer(request: Request) -> Writer:
     return request.app.state.writer
 
 
-SessionDep = Annotated[AsyncSession, Depends(_session)]
+SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 ClockDep = Annotated[Clock, Depends(_clock)]
 WriterDep = Annotated[Writer, Depends(_writer)]

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from dozor.app import create_app
 from dozor.clock import ManualClock
 from dozor.config import Settings
-from dozor.db import Base, create_engine, sessionmaker
+from dozor.db import Base, create_engine, sessionmaker, write_sessionmaker
 from dozor.events.writer import Writer
 from dozor.migrate import upgrade
 
@@ -107,10 +107,8 @@ def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 @pytest.fixture
-async def writer(
-    sessions: async_sessionmaker[AsyncSession], clock: ManualClock
-) -> AsyncIterator[Writer]:
-    writer = Writer(sessions, clock)
+async def writer(engine: AsyncEngine, clock: ManualClock) -> AsyncIterator[Writer]:
+    writer = Writer(write_sessionmaker(engine), clock)
     writer.start()
     yield writer
     await writer.stop()

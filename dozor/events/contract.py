@@ -6,10 +6,19 @@ Extra fields are ignored (a newer contract may add optional ones); unknown types
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
-Id = Annotated[str, Field(min_length=1, max_length=200)]
-Text = Annotated[str, Field(max_length=100_000)]
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL cannot store NUL in text: refuse it here rather than fail the whole commit
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character")
+    return value
+
+
+Str = Annotated[str, AfterValidator(_no_nul)]
+Id = Annotated[Str, Field(min_length=1, max_length=200)]
+Text = Annotated[Str, Field(max_length=100_000)]
 Score = Annotated[int, Field(ge=1, le=5)]
 Medium = Literal["chat", "call", "email"]
 
@@ -20,9 +29,9 @@ class _Model(BaseModel):
 
 class Client(_Model):
     id: Id | None = None
-    name: Annotated[str, Field(max_length=500)] | None = None
-    phone: Annotated[str, Field(max_length=100)] | None = None
-    email: Annotated[str, Field(max_length=320)] | None = None
+    name: Annotated[Str, Field(max_length=500)] | None = None
+    phone: Annotated[Str, Field(max_length=100)] | None = None
+    email: Annotated[Str, Field(max_length=320)] | None = None
 
 
 class _Event(_Model):
@@ -38,7 +47,7 @@ class OperatorStatus(_Event):
     type: Literal["operator.status"]
     operator_id: Id
     status: Literal["online", "away", "offline"]
-    reason: Annotated[str, Field(max_length=200)] | None = None
+    reason: Annotated[Str, Field(max_length=200)] | None = None
 
 
 class ConversationOpened(_ConversationEvent):
@@ -51,8 +60,8 @@ class ConversationOpened(_ConversationEvent):
     group_id: Id | None = None
     client: Client | None = None
     topic: Id | None = None
-    page_url: Annotated[str, Field(max_length=2000)] | None = None
-    crm_ref: Annotated[str, Field(max_length=500)] | None = None
+    page_url: Annotated[Str, Field(max_length=2000)] | None = None
+    crm_ref: Annotated[Str, Field(max_length=500)] | None = None
     personal: bool = Field(default=False, description="A direct call to an operator's number.")
 
 
@@ -105,7 +114,7 @@ class ConversationClosed(_ConversationEvent):
     by: Literal["operator", "client", "system"]
     operator_id: Id | None = None
     spam: bool = False
-    reason: Annotated[str, Field(max_length=500)] | None = None
+    reason: Annotated[Str, Field(max_length=500)] | None = None
 
 
 class ConversationWrapupDone(_ConversationEvent):
@@ -133,7 +142,7 @@ class ConversationPinned(_ConversationEvent):
 class ConversationUpdated(_ConversationEvent):
     type: Literal["conversation.updated"]
     topic: Id | None = None
-    crm_ref: Annotated[str, Field(max_length=500)] | None = None
+    crm_ref: Annotated[Str, Field(max_length=500)] | None = None
     form_filled: bool | None = None
     history_requested: bool | None = None
     client: Client | None = None

@@ -8,7 +8,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, 
 
 from dozor.clock import SystemClock
 from dozor.config import Settings
-from dozor.db import create_engine, sessionmaker
+from dozor.db import create_engine, write_sessionmaker
 from dozor.events import contract as c
 from dozor.events.ingest import Rejected
 from dozor.events.writer import Writer
@@ -51,7 +51,7 @@ async def ingest_file(settings: Settings, file: Path, *, batch: int, restart: bo
     start = 0 if restart or not checkpoint.exists() else int(checkpoint.read_text() or 0)
     engine = create_engine(settings)
     await upgrade(settings, engine=engine)
-    writer = Writer(sessionmaker(engine), SystemClock(), max_events=max(batch, 1))
+    writer = Writer(write_sessionmaker(engine), SystemClock(), max_events=max(batch, 1))
     writer.start()
     counts = Counts()
     try:

@@ -104,3 +104,12 @@ def test_malformed_json_and_limits(api: TestClient) -> None:
     answer = api.post("/api/v1/events", json=long_id)
     assert answer.status_code == 422
     assert answer.json()["errors"][0]["field"] == "id"
+
+
+def test_nul_characters_are_refused_before_the_database(api: TestClient) -> None:
+    event = dict(chat()[1], text="a\x00b")
+    answer = api.post("/api/v1/events", json=[chat()[0], event])
+    assert answer.status_code == 422
+    assert answer.json()["errors"] == [
+        {"index": 1, "field": "text", "reason": "Value error, must not contain the NUL character"}
+    ]
