@@ -43,6 +43,37 @@ def serve(host: str | None, port: int | None) -> None:
     )
 
 
+@main.command()
+@click.option(
+    "--speed", type=float, default=1.0, show_default=True, help="How many times faster time runs."
+)
+@click.option("--seed", type=int, default=None, help="Replay the same center (default: random).")
+@click.option("--host", default=None, help="Address to listen on (default: DOZOR_HOST).")
+@click.option("--port", type=int, default=None, help="Port to listen on (default: DOZOR_PORT).")
+def demo(speed: float, seed: int | None, host: str | None, port: int | None) -> None:
+    """Serve Dozor fed by a simulated contact center: 3 groups, 20 operators, calls, chats and
+    e-mails arriving in real time (or faster), with demo logins. Uses the default SQLite
+    database unless DOZOR_DATABASE_URL says otherwise."""
+    import random
+
+    import uvicorn
+
+    from dozor.clock import SystemClock
+    from dozor.simulate import demo as simulate_demo
+    from dozor.simulate import setup
+
+    if speed <= 0:
+        raise click.BadParameter("must be above 0", param_hint="--speed")
+    settings = _settings()
+    seed = random.randrange(1_000_000) if seed is None else seed
+    asyncio.run(setup.prepare(settings, clock=SystemClock()))
+    app = simulate_demo.build_app(settings, start=SystemClock().now(), seed=seed, speed=speed)
+    host, port = host or settings.host, port or settings.port
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    click.echo(simulate_demo.banner(f"http://{shown}:{port}", seed=seed, speed=speed))
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
 @main.group()
 def db() -> None:
     """The database."""
