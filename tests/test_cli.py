@@ -104,7 +104,7 @@ def test_serve_applies_the_migrations_and_answers(tmp_path: Path) -> None:
         stderr=subprocess.STDOUT,
     )
     try:
-        for _ in range(100):
+        for _ in range(300):
             try:
                 answer = httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=1)
                 break
