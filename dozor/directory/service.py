@@ -108,3 +108,11 @@ async def remove(session: AsyncSession, model: type[Entry], *, entry_id: str) ->
     """Delete a row (memberships go with it); False when there was none."""
     result = await session.execute(delete(model).where(model.id == entry_id))
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def names(session: AsyncSession, model: Any, ids: set[str]) -> dict[str, str]:
+    """Display names of the rows of ``model`` (Group, Channel, Topic, Operator) with ``ids``."""
+    if not ids:
+        return {}
+    rows = await session.execute(select(model.id, model.name).where(model.id.in_(list(ids))))
+    return {row[0]: row[1] for row in rows}

@@ -137,3 +137,21 @@ def test_html_in_a_client_name_is_escaped(bob: TestClient) -> None:
     for answer in (bob.get("/"), bob.get("/conversations/_latest", headers=HTMX)):
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in answer.text
         assert "<script>alert(1)" not in answer.text
+
+
+def test_rows_show_the_names_of_channel_group_and_operator(bob: TestClient) -> None:
+    _push(bob, _answered_chat())
+    for path, name in (
+        ("/api/v1/groups/support", "Поддержка"),
+        ("/api/v1/channels/web", "Онлайн-чат на сайте"),
+    ):
+        body = (
+            {"name": name, "medium": "chat", "kind": "web-chat"}
+            if "channels" in path
+            else {"name": name}
+        )
+        assert bob.put(path, json=body).status_code == 200
+    assert bob.put("/api/v1/operators/op-7", json={"name": "Ольга Петрова"}).status_code == 200
+    row = _row(bob.get("/conversations/_latest", headers=HTMX).text, 1)
+    for cell in ("Поддержка", "Онлайн-чат на сайте", "Ольга Петрова"):
+        assert f"<td>{cell}</td>" in row
