@@ -161,8 +161,10 @@ def fold(events: list[c.ConversationEvent]) -> ConversationState:
 
 def apply(state: ConversationState, event: c.ConversationEvent) -> ConversationState:
     """Fold one event (the latest so far) into ``state``."""
-    handler = _HANDLERS[event.type]
-    changes = handler(state, event)
+    if state.closed_at is not None and event.type in _ROUTING:
+        changes: dict = {}  # closed is final: a late take or transfer changes nothing
+    else:
+        changes = _HANDLERS[event.type](state, event)
     changes.update(
         changed_at=max(state.changed_at, event.ts),
         last_ts=event.ts,
@@ -372,6 +374,19 @@ def _updated(s: ConversationState, e: c.ConversationUpdated) -> dict:
         changes.update(_client(s, e.client))
     return changes
 
+
+# events that move a conversation between queues and operators: meaningless once it is closed
+_ROUTING = frozenset(
+    {
+        "conversation.queued",
+        "conversation.offered",
+        "conversation.declined",
+        "conversation.accepted",
+        "conversation.transferred",
+        "conversation.hold",
+        "conversation.closing",
+    }
+)
 
 _HANDLERS = {
     "conversation.opened": _opened,

@@ -220,3 +220,26 @@ def test_events_of_one_instant_fold_in_causal_order() -> None:
     # opened < accepted < message: the client's message counts as written after the take
     assert statuses(s) == ("waiting", "waiting", "unanswered")
     assert s.channel_id == "web" and s.created_at == T0
+
+
+def test_closed_is_final_for_routing_but_not_for_ratings() -> None:
+    script = (
+        Script()
+        .at(
+            0,
+            "conversation.opened",
+            channel_id="web",
+            medium="chat",
+            direction="inbound",
+            group_id="support",
+        )
+        .at(5, "conversation.accepted", operator_id="bob")
+        .at(9, "conversation.closed", by="operator", operator_id="bob")
+        .at(10, "conversation.transferred", to_group_id="vip", actor="alice")
+        .at(11, "conversation.accepted", operator_id="eve")
+        .at(12, "conversation.rated", score=5)
+    )
+    s = state.fold(script.events)
+    assert (s.group_id, s.operator_id, s.transfers) == ("support", "bob", 0)
+    assert statuses(s) == ("closed", "closed", "closed")
+    assert s.client_rating == 5 and s.changed_at == T0 + timedelta(seconds=12)
