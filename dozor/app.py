@@ -77,6 +77,7 @@ def _include_routers(app: FastAPI) -> None:
     from dozor.conversations import views as conversations_views
     from dozor.directory import api as directory_api
     from dozor.events import api as events_api
+    from dozor.metrics import api as metrics_api
     from dozor.operators import api as operators_api
 
     for module in (
@@ -84,6 +85,7 @@ def _include_routers(app: FastAPI) -> None:
         conversations_api,
         operators_api,
         directory_api,
+        metrics_api,
         auth_views,
         conversations_views,
     ):

@@ -70,12 +70,18 @@ class Conversation(Base):
     hold_seconds: Mapped[float] = mapped_column(Float)
     transfers: Mapped[int] = mapped_column(Integer)
     messages: Mapped[int] = mapped_column(Integer)
+    queue_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    left_queue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    queue_group_id: Mapped[str | None] = mapped_column(Id)
+    accepted_operator_id: Mapped[str | None] = mapped_column(Id)
     last_ts: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_rank: Mapped[int] = mapped_column(Integer)
     last_event_id: Mapped[str] = mapped_column(Id)
 
     __table_args__ = (
         Index("ix_conversations_created_at", "created_at"),
+        # the KPIs read the conversations still open or closed lately (dozor/metrics)
+        Index("ix_conversations_closed_at", "closed_at"),
         Index("ix_conversations_operator_id_status", "operator_id", "status"),
         Index("ix_conversations_status_group_id", "status", "group_id"),
     )

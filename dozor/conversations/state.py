@@ -68,6 +68,11 @@ class ConversationState:
     hold_seconds: float = 0.0
     transfers: int = 0
     messages: int = 0
+    # the contact's queue, for the KPIs (docs/metrics.md): only its first exit counts
+    queue_since: datetime | None = None
+    left_queue_at: datetime | None = None
+    queue_group_id: str | None = None
+    accepted_operator_id: str | None = None
     # the last event folded in, to tell an in-order event from a late one
     last_ts: datetime | None = None
     last_rank: int = -1
@@ -124,6 +129,27 @@ class ConversationState:
         return None if span is None else max(span - self.hold_seconds, 0.0)
 
     @property
+    def queue_wait(self) -> float | None:
+        """Seconds from entering the queue to leaving it; 0 when taken without queueing."""
+        if self.left_queue_at is None:
+            return None
+        entered = self.queued_at or self.left_queue_at
+        # queued only after an operator took it (a later transfer): it never waited
+        return max((self.left_queue_at - entered).total_seconds(), 0.0)
+
+    @property
+    def lost(self) -> bool:
+        """Queued, then ended before any operator took it; spam is no lost client."""
+        return (
+            self.left_queue_at is not None and self.accepted_operator_id is None and not self.spam
+        )
+
+    @property
+    def wrapup_seconds(self) -> float | None:
+        """After-call work reported by ``conversation.wrapup_done``: closed → wrap-up done."""
+        return _seconds(self.closed_at, self.wrapup_done_at)
+
+    @property
     def wrapup_pending(self) -> bool:
         return (
             self.is_call
@@ -177,11 +203,35 @@ def apply(state: ConversationState, event: c.ConversationEvent) -> ConversationS
     since = event.ts if work != state.work_state or new.work_state_since is None else None
     return replace(
         new,
+        **_queue(state, new, event.ts),
         work_state=work,
         work_state_since=since or new.work_state_since,
         detailed_status=detailed,
         status=_status(detailed),
     )
+
+
+def _queue(before: ConversationState, after: ConversationState, ts: datetime) -> dict:
+    """The queue as an event changed it: who waits, and the contact's first exit.
+
+    A contact waits from the moment it enters a group's queue with no operator, and keeps its
+    wait when moved from queue to queue. It leaves the queue the first time an operator takes
+    it (accepted, handed over by a transfer, or answered by an operator's message) or when it
+    ends untaken. Only that first exit counts: a re-queue after a take is never a loss.
+    """
+    changes: dict = {}
+    if after.operator_id is not None or after.closed_at is not None:
+        changes.update(queue_since=None)
+    if after.left_queue_at is not None or before.closed_at is not None:
+        return changes
+    if after.closed_at is not None:
+        if after.queued_at is not None:
+            changes.update(left_queue_at=ts, queue_group_id=after.group_id)
+    elif before.operator_id is None and after.operator_id is not None:
+        changes.update(
+            left_queue_at=ts, queue_group_id=after.group_id, accepted_operator_id=after.operator_id
+        )
+    return changes
 
 
 # -- statuses ------------------------------------------------------------------------------------
@@ -232,8 +282,13 @@ def _opened(s: ConversationState, e: c.ConversationOpened) -> dict:
     if e.client is not None:
         changes.update(_client(s, e.client))
     if e.group_id is not None:
-        changes.update(group_id=e.group_id, queued_at=s.queued_at or e.ts)
+        changes.update(_enter_queue(s, e.group_id, e.ts))
     return changes
+
+
+def _enter_queue(s: ConversationState, group_id: str, ts: datetime) -> dict:
+    # a move from queue to queue keeps the wait; ``_queue`` drops it while an operator has it
+    return dict(group_id=group_id, queued_at=s.queued_at or ts, queue_since=s.queue_since or ts)
 
 
 def _client(s: ConversationState, client: c.Client) -> dict:
@@ -246,7 +301,7 @@ def _client(s: ConversationState, client: c.Client) -> dict:
 
 
 def _queued(s: ConversationState, e: c.ConversationQueued) -> dict:
-    return dict(group_id=e.group_id, queued_at=s.queued_at or e.ts)
+    return _enter_queue(s, e.group_id, e.ts)
 
 
 def _unchanged(s: ConversationState, e: c.ConversationEvent) -> dict:
@@ -266,7 +321,7 @@ def _accepted(s: ConversationState, e: c.ConversationAccepted) -> dict:
 def _transferred(s: ConversationState, e: c.ConversationTransferred) -> dict:
     changes: dict = dict(transfers=s.transfers + 1)
     if e.to_group_id is not None:
-        changes.update(group_id=e.to_group_id, queued_at=s.queued_at or e.ts)
+        changes.update(_enter_queue(s, e.to_group_id, e.ts))
     if e.to_operator_id is not None:
         changes.update(operator_id=e.to_operator_id)
         if s.operator_id is None and not s.is_call:

@@ -15,6 +15,9 @@ class Group(Base):
     id: Mapped[str] = mapped_column(String(200), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     short_abandon: Mapped[int] = mapped_column(Integer, default=5)
+    # service level: answered within this many seconds, and how abandons count (dozor/metrics)
+    sl_threshold: Mapped[int] = mapped_column(Integer, default=20)
+    sl_variant: Mapped[str] = mapped_column(String(24), default="abandons_missed")
 
 
 class Channel(Base):

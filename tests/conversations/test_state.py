@@ -243,3 +243,103 @@ def test_closed_is_final_for_routing_but_not_for_ratings() -> None:
     assert (s.group_id, s.operator_id, s.transfers) == ("support", "bob", 0)
     assert statuses(s) == ("closed", "closed", "closed")
     assert s.client_rating == 5 and s.changed_at == T0 + timedelta(seconds=12)
+
+
+# -- the contact's queue, kept for the KPIs --------------------------------------------------
+
+
+def call(group_id: str | None = "sales") -> Script:
+    return Script("q").at(
+        0,
+        "conversation.opened",
+        channel_id="phone",
+        medium="call",
+        direction="inbound",
+        group_id=group_id,
+    )
+
+
+def test_queue_taken_by_an_operator() -> None:
+    script = call().at(12, "conversation.accepted", operator_id="bob")
+    waiting = state.fold(script.events[:1])
+    assert (waiting.queue_since, waiting.left_queue_at, waiting.queue_wait) == (T0, None, None)
+    s = state.fold(script.events)
+    assert (s.queue_since, s.left_queue_at) == (None, T0 + timedelta(seconds=12))
+    assert (s.queue_group_id, s.accepted_operator_id, s.queue_wait, s.lost) == (
+        "sales",
+        "bob",
+        12,
+        False,
+    )
+
+
+def test_queue_left_untaken_is_lost_unless_spam() -> None:
+    script = call().at(30, "conversation.closed", by="client")
+    s = state.fold(script.events)
+    assert (s.left_queue_at, s.queue_wait, s.lost) == (T0 + timedelta(seconds=30), 30, True)
+    assert (s.queue_since, s.accepted_operator_id, s.queue_group_id) == (None, None, "sales")
+    spam = call().at(30, "conversation.closed", by="operator", operator_id="bob", spam=True)
+    assert not state.fold(spam.events).lost
+
+
+def test_hung_up_in_the_ivr_never_queued_is_neither_taken_nor_lost() -> None:
+    s = state.fold(call(group_id=None).at(8, "conversation.closed", by="client").events)
+    assert (s.queued_at, s.left_queue_at, s.queue_wait, s.lost) == (None, None, None, False)
+
+
+def test_taken_without_a_queue_waited_zero() -> None:
+    s = state.fold(call(group_id=None).at(3, "conversation.accepted", operator_id="bob").events)
+    assert (s.left_queue_at, s.queue_wait, s.accepted_operator_id) == (
+        T0 + timedelta(seconds=3),
+        0,
+        "bob",
+    )
+
+
+def test_a_move_between_queues_keeps_the_wait_and_counts_for_the_new_group() -> None:
+    script = (
+        call()
+        .at(10, "conversation.transferred", to_group_id="vip")
+        .at(25, "conversation.accepted", operator_id="eve")
+    )
+    assert state.fold(script.events[:2]).queue_since == T0
+    s = state.fold(script.events)
+    assert (s.queue_group_id, s.accepted_operator_id, s.queue_wait) == ("vip", "eve", 25)
+
+
+def test_a_requeue_after_the_take_waits_again_but_is_never_lost() -> None:
+    script = (
+        call()
+        .at(5, "conversation.accepted", operator_id="bob")
+        .at(20, "conversation.transferred", to_group_id="vip", actor="alice")
+    )
+    s = state.fold(script.events)
+    assert (s.queue_since, s.queue_group_id, s.left_queue_at) == (
+        T0 + timedelta(seconds=20),
+        "sales",
+        T0 + timedelta(seconds=5),
+    )
+    s = state.fold(script.at(50, "conversation.closed", by="client").events)
+    assert (s.lost, s.queue_since, s.queue_wait) == (False, None, 5)
+
+
+def test_an_operator_message_takes_a_chat_from_the_queue() -> None:
+    script = (
+        Script()
+        .at(0, "conversation.opened", channel_id="tg", medium="chat", direction="inbound")
+        .at(4, "conversation.queued", group_id="support")
+        .message(9, "operator", operator_id="bob", text="Здравствуйте")
+    )
+    s = state.fold(script.events)
+    assert (s.queue_wait, s.accepted_operator_id, s.accepted_at) == (5, "bob", None)
+
+
+def test_wrapup_seconds() -> None:
+    script = (
+        call()
+        .at(5, "conversation.accepted", operator_id="bob")
+        .at(60, "conversation.closed", by="client")
+    )
+    assert state.fold(script.events).wrapup_seconds is None
+    script.at(75, "conversation.wrapup_done", operator_id="bob")
+    assert state.fold(script.events).wrapup_seconds == 15
