@@ -13,6 +13,7 @@ from dozor.auth.deps import AdminDep, CallerDep
 from dozor.deps import SessionDep
 from dozor.directory import service
 from dozor.directory.models import Channel, Group, Topic
+from dozor.metrics.records import SlVariant
 
 router = APIRouter(prefix="/api/v1", tags=["directory"])
 
@@ -45,6 +46,14 @@ class GroupFields(Input):
         description="A contact lost after waiting less than this many seconds is a short "
         "abandon: counted apart and left out of every rate.",
     )
+    sl_threshold: int = Field(
+        default=20, ge=0, le=3600, description="Service level: answered within this many seconds."
+    )
+    sl_variant: SlVariant = Field(
+        default="abandons_missed",
+        description="How abandons count in the service level: as missed, ignored (Asterisk's "
+        "SL), or met when within the threshold (Asterisk's SL2).",
+    )
 
 
 class GroupNew(GroupFields):
@@ -55,6 +64,8 @@ class GroupOut(BaseModel):
     id: str
     name: str
     short_abandon: int
+    sl_threshold: int
+    sl_variant: SlVariant
 
 
 class ChannelFields(Input):
