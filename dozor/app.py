@@ -13,9 +13,12 @@ from dozor import __version__, templating
 from dozor.auth import csrf
 from dozor.clock import Clock, SystemClock
 from dozor.config import Settings
+from dozor.console.views import start as console_start
 from dozor.db import create_engine, sessionmaker, write_sessionmaker
 from dozor.events.contract import event_adapter
 from dozor.events.writer import Writer
+from dozor.live import store as live_store
+from dozor.tasks import scheduler as tasks_scheduler
 
 HERE = Path(__file__).parent
 
@@ -55,6 +58,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     # drains and stops
     app.state.startup_hooks = []
     app.state.shutdown_hooks = []
+    app.state.startup_hooks.append(tasks_scheduler.start)
+    app.state.shutdown_hooks.append(tasks_scheduler.stop)
+    app.state.startup_hooks.append(live_store.start)
+    app.state.shutdown_hooks.append(live_store.stop)
+    app.state.startup_hooks.append(console_start)
     app.state.templates = templating.create(settings)
     app.add_exception_handler(csrf.CsrfError, csrf.rejected)
     app.add_middleware(
@@ -73,12 +81,17 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
 def _include_routers(app: FastAPI) -> None:
     from dozor.auth import views as auth_views
+    from dozor.console import api as console_api
+    from dozor.console import forms as console_forms
+    from dozor.console import views as console_views
     from dozor.conversations import api as conversations_api
     from dozor.conversations import views as conversations_views
     from dozor.directory import api as directory_api
     from dozor.events import api as events_api
     from dozor.metrics import api as metrics_api
     from dozor.operators import api as operators_api
+    from dozor.tasks import api as tasks_api
+    from dozor.tasks import views as tasks_views
 
     for module in (
         events_api,
@@ -88,6 +101,11 @@ def _include_routers(app: FastAPI) -> None:
         metrics_api,
         auth_views,
         conversations_views,
+        tasks_api,
+        tasks_views,
+        console_api,
+        console_forms,
+        console_views,
     ):
         app.include_router(module.router)
 

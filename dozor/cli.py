@@ -191,5 +191,9 @@ def _unit_of_work():  # type: ignore[no-untyped-def]
     return scope()
 
 
+from dozor.connectors.asterisk import cli as asterisk_cli  # noqa: E402
+
+main.add_command(asterisk_cli.asterisk)
+
 if __name__ == "__main__":
     sys.exit(main())

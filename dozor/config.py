@@ -80,6 +80,40 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(
         default=False, description="Send the session cookie over HTTPS only."
     )
+    smtp_host: str = Field(
+        default="", description="SMTP server that sends Dozor's e-mail. Empty: no e-mail."
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="Port of the SMTP server.")
+    smtp_username: str = Field(
+        default="", description="Login at the SMTP server. Empty: send without logging in."
+    )
+    smtp_password: SecretStr = Field(
+        default=SecretStr(""), description="Password at the SMTP server."
+    )
+    smtp_password_file: Path | None = Field(
+        default=None,
+        description="File holding `smtp_password`, read when `DOZOR_SMTP_PASSWORD` is not set.",
+    )
+    smtp_starttls: bool = Field(
+        default=True,
+        description="Upgrade the connection with STARTTLS (ignored with `smtp_tls`).",
+    )
+    smtp_tls: bool = Field(
+        default=False, description="Connect over TLS from the start (usually port 465)."
+    )
+    mail_from: str = Field(
+        default="dozor@localhost", description="Sender address of Dozor's e-mail."
+    )
+    task_due_soon: int = Field(
+        default=3600,
+        ge=0,
+        description="How many seconds before a task's deadline its assignee is warned; 0: never.",
+    )
+    task_poll_interval: float = Field(
+        default=10.0,
+        gt=0,
+        description="How often the scheduler looks for task notifications due, in seconds.",
+    )
 
     @field_validator("language")
     @classmethod
@@ -100,12 +134,17 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _secrets_from_files(self) -> Self:
-        """Fill ``secret_key`` and ``database_url`` from their ``*_FILE`` when not set directly,
-        so secrets need not sit in the environment, where any child process can read them."""
+        """Fill ``secret_key``, ``database_url`` and ``smtp_password`` from their ``*_FILE``
+        when not set directly, so secrets need not sit in the environment, where any child
+        process can read them."""
         if self.secret_key_file and not self.secret_key.get_secret_value():
             self.secret_key = SecretStr(_read_secret(self.secret_key_file, "secret_key_file"))
         if self.database_url_file and not self.database_url:
             self.database_url = _read_secret(self.database_url_file, "database_url_file")
+        if self.smtp_password_file and not self.smtp_password.get_secret_value():
+            self.smtp_password = SecretStr(
+                _read_secret(self.smtp_password_file, "smtp_password_file")
+            )
         return self
 
     @property

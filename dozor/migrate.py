@@ -30,4 +30,4 @@ async def upgrade(settings: Settings, *, engine: AsyncEngine | None = None) -> N
 
 def _upgrade(config: Config, connection: object) -> None:
     config.attributes["connection"] = connection
-    command.upgrade(config, "heads")
+    command.upgrade(config, "head")

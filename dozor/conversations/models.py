@@ -1,13 +1,20 @@
 """The conversations projection: one row per conversation, the fold of its events."""
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Float, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Float, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from dozor.conversations.state import ACTIVE_DETAILED
 from dozor.db import Base, UTCDateTime
 
 Id = String(200)
+ACTIVE = "detailed_status IN ({})".format(", ".join(f"'{s}'" for s in ACTIVE_DETAILED))
+
+
+def _where(condition: str) -> dict[str, Any]:
+    return {"postgresql_where": text(condition), "sqlite_where": text(condition)}
 
 
 class Conversation(Base):
@@ -80,8 +87,20 @@ class Conversation(Base):
 
     __table_args__ = (
         Index("ix_conversations_created_at", "created_at"),
-        # the KPIs read the conversations still open or closed lately (dozor/metrics)
-        Index("ix_conversations_closed_at", "closed_at"),
         Index("ix_conversations_operator_id_status", "operator_id", "status"),
         Index("ix_conversations_status_group_id", "status", "group_id"),
+        # the dialog list's keyset pages walk (column, number) in order; the KPIs read the
+        # conversations closed lately through the closed_at one
+        Index("ix_conversations_group_id_number", "group_id", "number"),
+        Index("ix_conversations_operator_id_number", "operator_id", "number"),
+        Index("ix_conversations_channel_id_number", "channel_id", "number"),
+        Index("ix_conversations_changed_at_number", "changed_at", "number"),
+        Index("ix_conversations_closed_at_number", "closed_at", "number"),
+        Index("ix_conversations_work_state_since", "work_state", "work_state_since"),
+        Index("ix_conversations_active_number", "number", **_where(ACTIVE)),
+        Index(
+            "ix_conversations_pinned_operator_id",
+            "pinned_operator_id",
+            **_where("pinned_operator_id IS NOT NULL"),
+        ),
     )

@@ -41,6 +41,9 @@ class _Event(_Model):
 
 class _ConversationEvent(_Event):
     conversation_id: Id
+    actor: Id | None = Field(
+        default=None, description="The user who made it happen (a supervisor's action in Dozor)."
+    )
 
 
 class OperatorStatus(_Event):
@@ -89,7 +92,6 @@ class ConversationTransferred(_ConversationEvent):
     type: Literal["conversation.transferred"]
     to_operator_id: Id | None = None
     to_group_id: Id | None = None
-    actor: Id | None = None
 
 
 class MessageCreated(_ConversationEvent):

@@ -13,16 +13,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dozor.clock import Clock
 from dozor.events import contract as c
-from dozor.events.ingest import Rejected, StoreResult, store
+from dozor.events.ingest import StoreResult, store_batches
 
 log = logging.getLogger(__name__)
 CommitListener = Callable[[list[StoreResult]], Awaitable[None]]
+# A connector's position in its source, written by the writer inside the transaction that stores
+# the events read up to it: both are committed, or neither is (dozor/connectors/offsets.py).
+Checkpoint = Callable[[AsyncSession], Awaitable[None]]
 
 
 @dataclass
 class _Submission:
     events: list[c.Event]
     done: asyncio.Future[StoreResult]
+    checkpoint: Checkpoint | None = None
 
 
 @dataclass
@@ -45,12 +49,18 @@ class Writer:
         await self._task
         self._task = None
 
-    async def submit(self, events: list[c.Event]) -> StoreResult:
-        """Store ``events`` durably; raises ``Rejected`` when the batch is bad."""
+    async def submit(
+        self, events: list[c.Event], *, checkpoint: Checkpoint | None = None
+    ) -> StoreResult:
+        """Store ``events`` durably; raises ``Rejected`` when the batch is bad.
+
+        ``checkpoint`` runs in the same transaction once the batch is stored (duplicates and an
+        empty batch included), never when it is rejected.
+        """
         if self._task is None or self._task.done():
             raise RuntimeError("the writer is not running")
         done: asyncio.Future[StoreResult] = asyncio.get_running_loop().create_future()
-        await self._queue.put(_Submission(events, done))
+        await self._queue.put(_Submission(events, done, checkpoint))
         return await done
 
     async def _run(self) -> None:
@@ -70,17 +80,17 @@ class Writer:
             await self._commit(group)
 
     async def _commit(self, group: list[_Submission]) -> None:
-        outcomes: list[StoreResult | BaseException] = []
+        outcomes: list[StoreResult | BaseException]
         try:
             async with self.sessions() as session, session.begin():
-                received_at = self.clock.now()
-                for submission in group:
-                    try:
-                        outcomes.append(
-                            await store(session, submission.events, received_at=received_at)
-                        )
-                    except Rejected as rejected:
-                        outcomes.append(rejected)
+                outcomes = list(
+                    await store_batches(
+                        session, [s.events for s in group], received_at=self.clock.now()
+                    )
+                )
+                for submission, outcome in zip(group, outcomes, strict=True):
+                    if submission.checkpoint is not None and isinstance(outcome, StoreResult):
+                        await submission.checkpoint(session)
         except Exception as error:  # the transaction rolled back: nothing of the group is stored
             log.exception("writer transaction failed")
             outcomes = [error] * len(group)

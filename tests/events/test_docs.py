@@ -87,7 +87,7 @@ def test_the_rejection_shown_is_what_the_api_answers(api: TestClient) -> None:
 def test_every_type_and_field_is_documented() -> None:
     rows = {code(row[0]): row[1] for row in table("## Types")[1:]}
     assert set(rows) == set(c.EVENT_TYPES)
-    common = {"id", "type", "ts", "conversation_id"}
+    common = {"id", "type", "ts", "conversation_id", "actor"}
     for name, model in MODELS.items():
         for field in set(model.model_fields) - common:
             assert f"`{field}`" in rows[name], f"{name}: {field} is not documented"

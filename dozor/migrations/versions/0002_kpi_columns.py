@@ -29,7 +29,6 @@ def upgrade() -> None:
         )
         batch_op.add_column(sa.Column("queue_group_id", sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column("accepted_operator_id", sa.String(length=200), nullable=True))
-        batch_op.create_index("ix_conversations_closed_at", ["closed_at"], unique=False)
 
     # server defaults fill the groups that exist; new rows get theirs from the model
     with op.batch_alter_table("groups", schema=None) as batch_op:
@@ -52,7 +51,6 @@ def downgrade() -> None:
         batch_op.drop_column("sl_threshold")
 
     with op.batch_alter_table("conversations", schema=None) as batch_op:
-        batch_op.drop_index("ix_conversations_closed_at")
         batch_op.drop_column("accepted_operator_id")
         batch_op.drop_column("queue_group_id")
         batch_op.drop_column("left_queue_at")

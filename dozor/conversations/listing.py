@@ -1,0 +1,176 @@
+"""The dialog list: one page of conversations by a filter and a sort, and the summary line.
+
+Pages are keyset (cursor) pages: a page ends at a (sort value, number) and the next starts
+strictly after it, so conversations arriving meanwhile never shift or repeat rows. The cursor is
+opaque to callers: base64 of the sort, its direction and that position.
+"""
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Row, and_, func, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dozor.conversations import filters
+from dozor.conversations.access import Scope
+from dozor.conversations.columns import COLUMNS, DURATION_SQL, DURATIONS, sort_sql
+from dozor.conversations.models import Conversation
+
+table = Conversation.__table__
+t = table.c
+MAX_LIMIT = 500
+
+
+class CursorError(ValueError):
+    """A cursor that is not ours, or was made for another sort."""
+
+
+@dataclass(frozen=True)
+class Sort:
+    key: str = "number"
+    descending: bool = True
+
+    @classmethod
+    def parse(cls, key: str | None, direction: str | None) -> "Sort":
+        """A sort from the page's parameters; unknown keys fall back to the newest first."""
+        if key not in COLUMNS:
+            return cls()
+        return cls(key, direction != "asc")
+
+    @property
+    def direction(self) -> str:
+        return "desc" if self.descending else "asc"
+
+
+def encode_cursor(sort: Sort, value: Any, number: int) -> str:
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    raw = json.dumps([sort.key, sort.direction, value, number], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: Sort) -> tuple[Any, int]:
+    """The position a cursor names; ``CursorError`` when it is foreign or for another sort."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        key, direction, value, number = json.loads(raw)
+    except (binascii.Error, ValueError, TypeError) as error:
+        raise CursorError("the cursor is not one of this list's") from error
+    if (key, direction) != (sort.key, sort.direction) or not isinstance(number, int):
+        raise CursorError("the cursor belongs to another sort: start from the first page")
+    if value is not None and COLUMNS[key].is_date:
+        try:
+            value = datetime.fromisoformat(value)
+        except (TypeError, ValueError) as error:
+            raise CursorError("the cursor is not one of this list's") from error
+    return value, number
+
+
+def order_by(sort: Sort, now: datetime) -> list[Any]:
+    expression = sort_sql(sort.key, now)
+    if sort.key == "number":
+        return [t.number.desc() if sort.descending else t.number.asc()]
+    ordered = expression.desc() if sort.descending else expression.asc()
+    if COLUMNS[sort.key].nullable:
+        ordered = ordered.nulls_last()  # empty values last, whichever the direction
+    return [ordered, t.number.desc() if sort.descending else t.number.asc()]
+
+
+def after(sort: Sort, value: Any, number: int, now: datetime) -> Any:
+    """Rows that come strictly after the position (value, number) in this sort."""
+    desc = sort.descending
+    next_number = t.number < number if desc else t.number > number
+    if sort.key == "number":
+        return next_number
+    expression = sort_sql(sort.key, now)
+    if value is None:  # the position is among the empty values, which come last
+        return and_(expression.is_(None), next_number)
+    if not COLUMNS[sort.key].nullable and sort.key not in ("overdue",):
+        pair, position = tuple_(expression, t.number), tuple_(value, number)
+        return pair < position if desc else pair > position
+    beyond = expression < value if desc else expression > value
+    parts = [beyond, and_(expression == value, next_number)]
+    if COLUMNS[sort.key].nullable:
+        parts.append(expression.is_(None))
+    return or_(*parts)
+
+
+@dataclass
+class Page:
+    rows: list[Row[Any]]
+    next_cursor: str | None
+
+
+def _where(
+    session: AsyncSession, dialog_filter: Any, scope: Scope, now: datetime, zone: ZoneInfo
+) -> list[Any]:
+    dialect = session.get_bind().dialect.name
+    found = filters.conditions(dialog_filter, now=now, zone=zone, dialect=dialect)
+    return [scope.condition(), *found]
+
+
+async def page(
+    session: AsyncSession,
+    *,
+    dialog_filter: Any,
+    scope: Scope,
+    now: datetime,
+    zone: ZoneInfo,
+    sort: Sort = Sort(),
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page:
+    """One page of the list: rows of ``conversations`` (with ``sort_value``) in sort order."""
+    limit = max(1, min(limit, MAX_LIMIT))
+    where = _where(session, dialog_filter, scope, now, zone)
+    if cursor:
+        value, number = decode_cursor(cursor, sort)
+        where.append(after(sort, value, number, now))
+    statement = (
+        select(table, sort_sql(sort.key, now).label("sort_value"))
+        .where(*where)
+        .order_by(*order_by(sort, now))
+        .limit(limit + 1)
+    )
+    rows = list(await session.execute(statement))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = None
+    if more:
+        last = rows[-1]
+        next_cursor = encode_cursor(sort, last.sort_value, last.number)
+    return Page(rows, next_cursor)
+
+
+async def summary(
+    session: AsyncSession, *, dialog_filter: Any, scope: Scope, now: datetime, zone: ZoneInfo
+) -> dict[str, Any]:
+    """The summary line over the whole filtered set: the count, and the average and the
+    maximum of every duration (over the conversations where it is defined)."""
+    measures = []
+    for key in DURATIONS:
+        measures += [func.avg(DURATION_SQL[key]), func.max(DURATION_SQL[key])]
+    statement = select(func.count(), *measures).select_from(table)
+    row = (
+        await session.execute(statement.where(*_where(session, dialog_filter, scope, now, zone)))
+    ).one()
+    result: dict[str, Any] = {"count": row[0]}
+    for index, key in enumerate(DURATIONS):
+        average, maximum = row[1 + 2 * index], row[2 + 2 * index]
+        result[key] = {
+            "avg": None if average is None else float(average),
+            "max": None if maximum is None else float(maximum),
+        }
+    return result
+
+
+async def count(
+    session: AsyncSession, *, dialog_filter: Any, scope: Scope, now: datetime, zone: ZoneInfo
+) -> int:
+    where = _where(session, dialog_filter, scope, now, zone)
+    return await session.scalar(select(func.count()).select_from(table).where(*where)) or 0

@@ -1,0 +1,1 @@
+"""The live state of the contact center, in memory, fed by the writer's commits."""

@@ -1,0 +1,72 @@
+"""The console page and its stream: who may open it, what each sees, what the stream sends."""
+
+import threading
+import time
+
+import pytest
+
+from dozor.console import views
+from tests.console.conftest import Center
+from tests.factories import status
+from tests.metrics.scenarios import inbound
+
+
+def test_supervisors_and_admins_open_the_console_operators_do_not(center: Center) -> None:
+    assert center.as_("ada").get("/console").status_code == 200
+    assert center.as_("alice").get("/console").status_code == 200
+    assert center.as_("bob").get("/console").status_code == 403
+    assert center.as_("bob").get("/console/stream").status_code == 403
+    anonymous = center.as_("anonymous").get("/console", follow_redirects=False)
+    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
+    assert 'href="/console"' in center.as_("alice").get("/conversations").text
+
+
+def test_a_supervisor_sees_only_the_groups_assigned(center: Center) -> None:
+    center.post(
+        status("op-bob", -10, "online", 0),
+        *inbound("s1", medium="chat", group="support").events,
+        *inbound("x1", medium="chat", group="sales", client={"name": "Продажный клиент"}).events,
+    )
+    page = center.as_("alice").get("/console?list=open").text
+    assert 'data-group="support"' in page and 'data-group="sales"' not in page
+    assert 'data-id="s1"' in page and "x1" not in page
+    admin = center.as_("ada").get("/console?list=open").text
+    assert 'data-group="sales"' in admin and 'data-id="x1"' in admin
+
+
+def test_the_page_is_russian_and_english(center: Center) -> None:
+    alice = center.as_("alice")
+    assert "Консоль" in alice.get("/console").text
+    assert "Console" in alice.get("/console?lang=en").text and "Load" in alice.get("/console").text
+
+
+def test_the_stream_sends_every_block_then_only_what_changed(
+    center: Center, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(views, "LIFETIME", 1.5)
+    monkeypatch.setattr(views, "HEARTBEAT", 0.3)
+    later = threading.Timer(
+        0.6, lambda: center.post(*inbound("s1", medium="chat", group="support").events)
+    )
+    alice = center.as_("alice")
+    center.token()  # made before the stream holds the loop busy
+    later.start()
+    started = time.monotonic()
+    answer = alice.get("/console/stream")
+    later.join()
+    assert answer.headers["content-type"].startswith("text/event-stream")
+    assert time.monotonic() - started < 5
+    events = [
+        line.removeprefix("event: ")
+        for line in answer.text.splitlines()
+        if line.startswith("event: ")
+    ]
+    assert events[:5] == ["operators", "inwork", "load", "kpis", "list"]
+    # the chat changed the counts and the KPI panel (a new conversation), not the empty list
+    assert "operators" in events[5:] and "inwork" in events[5:] and "list" not in events[5:]
+    assert answer.text.startswith("retry: 1000")
+    assert all(
+        line.startswith(("event:", "data:", "retry:", ":"))
+        for line in answer.text.splitlines()
+        if line
+    )
