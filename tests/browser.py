@@ -11,6 +11,7 @@ Import the fixtures into a test package's conftest::
 """
 
 import asyncio
+import os
 import shutil
 import socket
 import threading
@@ -128,7 +129,10 @@ def browser() -> Iterator[Browser]:
     """Chromium, once per test module (Playwright's sync API keeps a loop of its own: kept
     apart from the async tests of other modules)."""
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium")
+        message = f"no Chromium at {CHROMIUM}: apt-get install chromium"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
