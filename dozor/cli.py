@@ -104,8 +104,14 @@ def user() -> None:
 @click.option("--name", default=None, help="Full name shown in the interface.")
 @click.option("--password", default=None, help="Asked for when not given.")
 @click.option("--language", type=click.Choice(["ru", "en"]), default=None)
+@click.option("--email", default=None, help="Where reminders and alerts are e-mailed.")
 def user_create(
-    username: str, role: str, name: str | None, password: str | None, language: str | None
+    username: str,
+    role: str,
+    name: str | None,
+    password: str | None,
+    language: str | None,
+    email: str | None,
 ) -> None:
     """Create a user who can log in."""
     from dozor.auth import service
@@ -123,6 +129,7 @@ def user_create(
                 role=role,
                 name=name,
                 language=language,
+                email=email,
                 clock=SystemClock(),
             )
 

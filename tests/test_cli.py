@@ -62,14 +62,16 @@ def test_user_create_hashes_the_password(settings: Settings) -> None:
         "Алиса",
         "--password",
         "s3cret-pass",
+        "--email",
+        "alice@example.com",
     ]
     created = runner.invoke(main, args, env=_env(settings))
     assert created.exit_code == 0, created.output
     assert "user alice (admin) created" in created.output
-    [(name, role, password_hash)] = asyncio.run(
-        _read(settings, select(User.name, User.role, User.password_hash))
+    [(name, role, email, password_hash)] = asyncio.run(
+        _read(settings, select(User.name, User.role, User.email, User.password_hash))
     )
-    assert (name, role) == ("Алиса", "admin")
+    assert (name, role, email) == ("Алиса", "admin", "alice@example.com")
     assert password_hash.startswith("$argon2") and "s3cret-pass" not in password_hash
     again = runner.invoke(main, args, env=_env(settings))
     assert again.exit_code == 1 and "already exists" in again.output

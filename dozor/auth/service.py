@@ -29,11 +29,14 @@ async def create_user(
     clock: Clock,
     name: str | None = None,
     language: str | None = None,
+    email: str | None = None,
 ) -> User:
     if role not in ROLES:
         raise UserError(f"role must be one of {', '.join(ROLES)}")
     if not username or len(username) > 100:
         raise UserError("username must be 1 to 100 characters")
+    if email is not None and ("@" not in email or len(email) > 320):
+        raise UserError("email must be an address like name@example.com")
     if len(password) < 8:
         raise UserError("password must be at least 8 characters")
     if await session.scalar(select(User.id).where(User.username == username)):
@@ -44,6 +47,7 @@ async def create_user(
         password_hash=_passwords.hash(password),
         role=role,
         language=language,
+        email=email,
         created_at=clock.now(),
     )
     session.add(user)
