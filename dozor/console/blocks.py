@@ -48,22 +48,26 @@ class Tallies:
     group_operators: dict[tuple[str | None, str], Tally]
 
 
-def tallies(state: LiveState, view: View) -> Tallies:
-    """The open conversations this view takes, by group, operator and group × operator."""
+def tallies(state: LiveState, view: View, operators: Iterable[str] = ()) -> Tallies:
+    """The open conversations this view takes, by group; by operator and group × operator
+    only for ``operators`` (the rows shown): a center has far more operators than groups."""
     everything = Tally()
     groups: defaultdict[str | None, Tally] = defaultdict(Tally)
-    operators: defaultdict[str, Tally] = defaultdict(Tally)
+    # the buckets without operators are enough unless the view chose some
+    coarse = state.counts if view.operators else state.group_counts
+    for bucket, n in coarse.items():
+        if view.takes(bucket):
+            everything.add(bucket.work_state, bucket.overdue, n)
+            groups[bucket.group_id].add(bucket.work_state, bucket.overdue, n)
+    per_operator: defaultdict[str, Tally] = defaultdict(Tally)
     pairs: defaultdict[tuple[str | None, str], Tally] = defaultdict(Tally)
-    for bucket, n in state.counts.items():
-        if not view.takes(bucket):
-            continue
-        args = (bucket.work_state, bucket.overdue, n)
-        everything.add(*args)
-        groups[bucket.group_id].add(*args)
-        if bucket.operator_id is not None:
-            operators[bucket.operator_id].add(*args)
-            pairs[(bucket.group_id, bucket.operator_id)].add(*args)
-    return Tallies(everything, groups, operators, pairs)
+    if wanted := set(operators):
+        for bucket, n in state.counts.items():
+            if bucket.operator_id in wanted and view.takes(bucket):
+                args = (bucket.work_state, bucket.overdue, n)
+                per_operator[bucket.operator_id].add(*args)  # type: ignore[index]
+                pairs[(bucket.group_id, bucket.operator_id)].add(*args)  # type: ignore[index]
+    return Tallies(everything, groups, per_operator, pairs)
 
 
 @dataclass(frozen=True)
@@ -124,20 +128,25 @@ def strained(*, new: int, free_slots: int, overdue_waiting: int) -> bool:
 
 def console(state: LiveState, view: View, now: datetime) -> Console:
     people = [o for o in state.operators.values() if view.sees_operator(o.groups)]
-    counted = tallies(state, view)
+    opened = _members(people, view)
+    counted = tallies(state, view, [o.id for o in opened])
     doing = state.busy(now)
+    by_group: defaultdict[str | None, list[OperatorLive]] = defaultdict(list)
+    for operator in people:
+        for member_of in operator.groups:
+            by_group[member_of].append(operator)
     rows, loads = [], []
-    shown = view.shown_groups(state.groups)
+    shown: list[str | None] = list(view.shown_groups(state.groups))
     if view.visible is None and not view.groups and None in counted.groups:
         shown.append(None)  # conversations in no group: an admin sees them too
     for group_id in shown:
-        members = [o for o in people if group_id in o.groups]
+        members = by_group[group_id]
         online = [o for o in members if o.status == "online"]
         name = state.groups[group_id].name if group_id is not None else ""
         row = GroupRow(group_id, name, len(online), len(members), counted.groups[group_id])
         rows.append(row)
         loads.append(_load(row, online, doing))
-    expanded = _expanded(people, view, counted, doing)
+    expanded = _expanded(opened, counted, doing)
     return Console(
         online=sum(o.status == "online" for o in people),
         total=len(people),
@@ -168,16 +177,18 @@ def _load(row: GroupRow, online: list[OperatorLive], doing: dict[str, Busy]) -> 
     )
 
 
-def _expanded(
-    people: list[OperatorLive],
-    view: View,
-    counted: Tallies,
-    doing: dict[str, Busy],
-) -> list[OperatorRow]:
+def _members(people: list[OperatorLive], view: View) -> list[OperatorLive]:
+    """The operators of the group opened (``*``: everyone in sight), online ones first."""
     if view.expand is None:
         return []
     members = [o for o in people if view.expand == "*" or view.expand in o.groups]
     members.sort(key=lambda o: (STATUS_ORDER.get(o.status, 3), o.name, o.id))
+    return members
+
+
+def _expanded(
+    members: list[OperatorLive], counted: Tallies, doing: dict[str, Busy]
+) -> list[OperatorRow]:
     idle = Busy()
     return [
         OperatorRow(

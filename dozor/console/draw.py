@@ -50,11 +50,17 @@ class Drawer:
         return await asyncio.shield(self._drawings[key])
 
     async def _draw(self, request: Request, user: User, view: View, watch: Watch) -> dict[str, str]:
+        """Each block as the server-sent event that carries it, written once for all."""
         context = await self.context(view, watch)
         return {
-            name: self.templates.render(
-                request, f"console/_{name}.html", user=user, **context
-            ).body.decode()
+            name: message(
+                name,
+                bytes(
+                    self.templates.render(
+                        request, f"console/_{name}.html", user=user, **context
+                    ).body
+                ).decode(),
+            )
             for name in BLOCKS
         }
 
@@ -84,6 +90,12 @@ class Drawer:
                 "topic": state.topics,
             },
         }
+
+
+def message(event: str, html: str) -> str:
+    """One server-sent event; every line of the HTML is a ``data:`` line of it."""
+    data = "\n".join(f"data: {line}" for line in html.splitlines() or [""])
+    return f"event: {event}\n{data}\n\n"
 
 
 def scopes(state: Any, view: View, watch: Watch) -> list[tuple[str, str, str, Scope]]:

@@ -3,7 +3,7 @@ function ``GET /api/v1/kpis`` runs over stored data, for the scopes a supervisor
 
 Computing every KPI walks every record, so values are kept per (scope, window) and shared by
 all the consoles that show them: computed again when the state changed, but no sooner than
-``PAUSE`` seconds or twice the last computation's time after the previous one, and every
+``PAUSE`` seconds or four times the last computation's time after the previous one, and every
 ``STALE`` seconds anyway (the waits grow with time alone). The walk runs in a worker thread
 over immutable records, and a drawing never waits for it once there are values to show: the
 new ones come with the next frame.
@@ -98,7 +98,9 @@ class KpiCache:
         finally:
             entry.running = None
         entry.values, entry.version, entry.at = values, version, began
-        entry.pause = max(PAUSE, 2 * (loop.time() - began))
+        # a long walk (a very large center) is not repeated back to back: it would starve
+        # the event loop of the interpreter's lock, and with it every console's updates
+        entry.pause = max(PAUSE, 4 * (loop.time() - began))
         self.store.changed()  # the consoles showing older values draw these
         return values
 

@@ -69,7 +69,7 @@ def rules(rows: list[Threshold]) -> list[zones.Rule]:
 async def put_threshold(session: AsyncSession, *, values: dict[str, Any]) -> Threshold:
     statement = upsert(
         Threshold.__table__,
-        session.bind.dialect.name,
+        session.get_bind().dialect.name,
         key=["kpi", "scope", "scope_id"],
         update=["warning", "critical", "worse"],
     )
@@ -121,6 +121,9 @@ async def preferences(session: AsyncSession, *, user_id: int) -> dict[str, Any]:
 
 async def put_preferences(session: AsyncSession, *, user_id: int, value: dict[str, Any]) -> None:
     statement = upsert(
-        ConsolePreference.__table__, session.bind.dialect.name, key=["user_id"], update=["value"]
+        ConsolePreference.__table__,
+        session.get_bind().dialect.name,
+        key=["user_id"],
+        update=["value"],
     )
     await session.execute(statement, {"user_id": user_id, "value": clean(value)})

@@ -73,7 +73,16 @@ async def load_directory(session: AsyncSession, state: LiveState) -> bool:
     changed = (groups, channels, topics) != (state.groups, state.channels, state.topics)
     state.groups, state.channels, state.topics = groups, channels, topics
     seen = set()
-    for row in await session.scalars(select(Operator)):
+    rows = await session.execute(
+        select(
+            Operator.id,
+            Operator.name,
+            Operator.chat_capacity,
+            Operator.status,
+            Operator.status_since,
+        )
+    )
+    for row in rows:
         seen.add(row.id)
         if row.id not in state.operators:
             # the status is the projection's when first read; later the commits keep it
@@ -85,9 +94,13 @@ async def load_directory(session: AsyncSession, state: LiveState) -> bool:
         if record != (operator.name, operator.groups, operator.chat_capacity):
             operator.name, operator.groups, operator.chat_capacity = record
             changed = True
-    for gone in set(state.operators) - seen:
+    # an operator first seen in an event committed after this read is not gone: only one
+    # missing from two reads in a row is
+    unseen = set(state.operators) - seen
+    for gone in unseen & state.unseen:
         del state.operators[gone]
         changed = True
+    state.unseen = unseen - state.unseen
     if changed:
         state.version += 1
     return changed

@@ -40,7 +40,7 @@ async def targets(session: AsyncSession) -> list[SlaTarget]:
 async def put_target(session: AsyncSession, *, values: dict[str, Any]) -> None:
     statement = upsert(
         SlaTarget.__table__,
-        session.bind.dialect.name,
+        session.get_bind().dialect.name,
         key=["group_id", "medium"],
         update=["new", "unanswered", "answered"],
     )
@@ -60,7 +60,7 @@ async def business_hours(session: AsyncSession) -> list[BusinessHours]:
 
 async def put_hours(session: AsyncSession, *, group_id: str, spec: str) -> None:
     statement = upsert(
-        BusinessHours.__table__, session.bind.dialect.name, key=["group_id"], update=["spec"]
+        BusinessHours.__table__, session.get_bind().dialect.name, key=["group_id"], update=["spec"]
     )
     await session.execute(statement, {"group_id": group_id, "spec": spec})
 

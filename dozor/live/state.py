@@ -131,12 +131,15 @@ class LiveState:
         self.wrapup_limit = wrapup_limit
         self.items: dict[str, Item] = {}
         self.operators: dict[str, OperatorLive] = {}
+        self.unseen: set[str] = set()  # operators the last directory read did not find
         self.groups: dict[str, GroupInfo] = {}
         self.channels: dict[str, str] = {}
         self.topics: dict[str, str] = {}
         self.counts: Counter[Bucket] = Counter()  # open conversations only
+        self.group_counts: Counter[Bucket] = Counter()  # the same with no operator: fewer
         self.by_operator: defaultdict[str, set[str]] = defaultdict(set)
         self.open_by_group: defaultdict[str | None, set[str]] = defaultdict(set)
+        self.closed: set[str] = set()  # what ``prune`` looks at
         # answered calls closed with no wrap-up reported: their operators may be in after-call
         # work (for ``wrapup_limit`` seconds after the close)
         self.wrapping: dict[str, tuple[str, datetime]] = {}
@@ -155,23 +158,32 @@ class LiveState:
         self.items[item.id] = item
         c = item.contact
         if item.is_open:
-            self.counts[item.bucket] += 1
+            bucket = item.bucket
+            self.counts[bucket] += 1
+            self.group_counts[bucket._replace(operator_id=None, accepted=False)] += 1
             self.open_by_group[c.group_id].add(item.id)
-        elif c.medium == "call" and c.operator_id and c.accepted_at and not c.wrapup_done_at:
-            self.wrapping[item.id] = (c.operator_id, c.closed_at)  # type: ignore[assignment]
-        if item.contact.operator_id is not None:
-            self.by_operator[item.contact.operator_id].add(item.id)
+        else:
+            self.closed.add(item.id)
+            if c.medium == "call" and c.operator_id and c.accepted_at and not c.wrapup_done_at:
+                self.wrapping[item.id] = (c.operator_id, c.closed_at)  # type: ignore[assignment]
+        if c.operator_id is not None:
+            self.by_operator[c.operator_id].add(item.id)
         self.deadlines.set(item.id, None if item.overdue else item.contact.overdue_at)
         self.version += 1
 
     def _unindex(self, item: Item) -> None:
         if item.is_open:
             bucket = item.bucket
-            self.counts[bucket] -= 1
-            if not self.counts[bucket]:
-                del self.counts[bucket]
+            for counts, key in (
+                (self.counts, bucket),
+                (self.group_counts, bucket._replace(operator_id=None, accepted=False)),
+            ):
+                counts[key] -= 1
+                if not counts[key]:
+                    del counts[key]
             self.open_by_group[item.contact.group_id].discard(item.id)
         self.wrapping.pop(item.id, None)
+        self.closed.discard(item.id)
         if (operator := item.contact.operator_id) is not None:
             self.by_operator[operator].discard(item.id)
             if not self.by_operator[operator]:
@@ -208,8 +220,8 @@ class LiveState:
         if now is not None:
             limit = timedelta(seconds=self.wrapup_limit)
             self.wrapping = {k: v for k, v in self.wrapping.items() if v[1] + limit >= now}
-        for item in [i for i in self.items.values() if not i.is_open]:
-            if item.contact.closed_at is not None and item.contact.closed_at < horizon:
+        for item in [self.items[i] for i in self.closed]:
+            if item.contact.closed_at < horizon:  # type: ignore[operator]
                 self._unindex(item)
                 del self.items[item.id]
         for operator in self.operators.values():

@@ -68,6 +68,8 @@ def test_filters_by_topic_and_chosen_operators() -> None:
     chosen = blocks.console(_state(), view("op=bob&x=support"), T0)
     assert dict(chosen.tally.by_state) == {"unanswered": 1, "answered": 1}
     assert [r.operator.id for r in chosen.expanded] == ["bob", "eve"]
+    sales = blocks.console(_state(), view("x=sales"), T0)  # not the last group drawn
+    assert [r.operator.id for r in sales.expanded] == ["eve", "kim"]
     assert chosen.tallies.group_operators[("support", "bob")].total == 2
 
 

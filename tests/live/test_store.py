@@ -27,6 +27,7 @@ def snapshot(state: LiveState) -> dict[str, Any]:
     return {
         "items": dict(state.items),
         "counts": dict(state.counts),
+        "group_counts": dict(state.group_counts),
         "operators": {
             o.id: (o.status, o.status_since, o.statuses, o.groups) for o in state.operators.values()
         },
