@@ -40,6 +40,8 @@ def serve(host: str | None, port: int | None) -> None:
         host=host or settings.host,
         port=port or settings.port,
         log_level="info",
+        # open console streams would otherwise hold a shutdown until they end by themselves
+        timeout_graceful_shutdown=5,
     )
 
 
@@ -71,7 +73,7 @@ def demo(speed: float, seed: int | None, host: str | None, port: int | None) -> 
     host, port = host or settings.host, port or settings.port
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     click.echo(simulate_demo.banner(f"http://{shown}:{port}", seed=seed, speed=speed))
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
 
 
 @main.group()
