@@ -109,15 +109,10 @@ class GroupInfo:
 
 
 def item_of(state: ConversationState, sla: SlaRules, now: datetime) -> Item:
-    due = deadline(
-        medium=state.medium,
-        group_id=state.group_id,
-        work_state=state.work_state,
-        since=state.work_state_since,
-        rules=sla,
-    )
+    contact = records.contact(state, sla)
+    due = contact.overdue_at
     return Item(
-        contact=replace(records.contact(state), overdue_at=due),
+        contact=contact,
         topic=state.topic,
         client=state.client_name or state.client_phone or state.client_email,
         since=state.work_state_since,

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dozor.conversations.sla import DEFAULT_TARGETS, Targets
+from dozor.conversations.state import ConversationState
 from dozor.live.hours import Week, add_open_time
 
 MEDIA = ("chat", "call", "email")
@@ -50,3 +51,14 @@ def deadline(
     if (medium or "chat") in PAUSED_MEDIA and week is not None:
         return add_open_time(since, limit, week, ZoneInfo(rules.timezone))
     return since + timedelta(seconds=limit)
+
+
+def due(state: ConversationState, rules: SlaRules) -> datetime | None:
+    """When ``state``, in its current work state, turns overdue under ``rules``."""
+    return deadline(
+        medium=state.medium,
+        group_id=state.group_id,
+        work_state=state.work_state,
+        since=state.work_state_since,
+        rules=rules,
+    )

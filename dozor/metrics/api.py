@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from dozor.auth.deps import CallerDep
 from dozor.deps import ClockDep, SessionDep, SettingsDep
+from dozor.live import sla_service
 from dozor.metrics import service, windows
 from dozor.metrics.records import Scope
 
@@ -122,7 +123,11 @@ async def get_kpis(
         media=frozenset(query.medium),
     )
     values = await service.kpis(
-        session, window=window, scope=scope, wrapup_limit=settings.wrapup_limit
+        session,
+        window=window,
+        scope=scope,
+        wrapup_limit=settings.wrapup_limit,
+        sla=await sla_service.rules(session, timezone=settings.timezone),
     )
     return {
         "from": window.start,

@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from dozor.conversations import sla
 from dozor.conversations.state import ConversationState, fold
 from dozor.events import contract as c
+from dozor.live import targets
+from dozor.live.targets import SlaRules
 
+DEFAULT_SLA = SlaRules()  # DESIGN.md's targets per medium, no business hours
 SlVariant = Literal["abandons_missed", "abandons_ignored", "abandons_within_t_met"]
 SL_VARIANTS: tuple[SlVariant, ...] = (
     "abandons_missed",
@@ -56,7 +58,8 @@ class Contact:
         return self.created_at <= moment and (self.closed_at is None or self.closed_at > moment)
 
 
-def contact(state: ConversationState) -> Contact:
+def contact(state: ConversationState, sla: SlaRules = DEFAULT_SLA) -> Contact:
+    """The KPIs' record of a conversation; overdue is judged by the center's targets."""
     return Contact(
         id=state.id,
         medium=state.medium,
@@ -81,14 +84,16 @@ def contact(state: ConversationState) -> Contact:
         first_answer_wait=state.wait_first_answer,
         rating=state.client_rating,
         work_state=state.work_state,
-        overdue_at=sla.deadline(state),
+        overdue_at=targets.due(state, sla),
     )
 
 
-def contact_as_of(events: Sequence[c.ConversationEvent], at: datetime) -> Contact | None:
+def contact_as_of(
+    events: Sequence[c.ConversationEvent], at: datetime, sla: SlaRules = DEFAULT_SLA
+) -> Contact | None:
     """The conversation as it stood at ``at``: the fold of its events up to then, if any."""
     past = [e for e in events if e.ts <= at]
-    return contact(fold(past)) if past else None
+    return contact(fold(past), sla) if past else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,8 +24,10 @@ from dozor.directory.models import Group
 from dozor.events import contract as c
 from dozor.events.ingest import from_stored
 from dozor.events.models import StoredEvent
+from dozor.live.targets import SlaRules
 from dozor.metrics import kpis as kpis_module
 from dozor.metrics.records import (
+    DEFAULT_SLA,
     Agent,
     Contact,
     GroupRules,
@@ -43,11 +45,17 @@ STATUS = "operator.status"
 
 
 async def kpis(
-    session: AsyncSession, *, window: Window, scope: Scope, wrapup_limit: float
+    session: AsyncSession,
+    *,
+    window: Window,
+    scope: Scope,
+    wrapup_limit: float,
+    sla: SlaRules = DEFAULT_SLA,
 ) -> dict[str, kpis_module.Value]:
-    """Every KPI of ``scope`` in ``window``, from the stored events and projections."""
+    """Every KPI of ``scope`` in ``window``, from the stored events and projections; overdue
+    is judged by ``sla``, the targets and business hours the console uses."""
     return kpis_module.compute(
-        await contacts(session, window=window, wrapup_limit=wrapup_limit),
+        await contacts(session, window=window, wrapup_limit=wrapup_limit, sla=sla),
         await agents(session, window=window),
         window,
         scope=scope,
@@ -55,7 +63,9 @@ async def kpis(
     )
 
 
-async def contacts(session: AsyncSession, *, window: Window, wrapup_limit: float) -> list[Contact]:
+async def contacts(
+    session: AsyncSession, *, window: Window, wrapup_limit: float, sla: SlaRules = DEFAULT_SLA
+) -> list[Contact]:
     """Every conversation that can count in ``window``, as it stood at the window's end."""
     table = Conversation.__table__
     since = window.start - timedelta(seconds=wrapup_limit)
@@ -69,13 +79,15 @@ async def contacts(session: AsyncSession, *, window: Window, wrapup_limit: float
     changed_later: list[str] = []
     for row in rows:
         if row.changed_at <= window.end:
-            found.append(contact(conversations_service.state_of(row)))
+            found.append(contact(conversations_service.state_of(row), sla))
         else:
             changed_later.append(row.id)
-    return found + await _as_of(session, changed_later, window.end)
+    return found + await _as_of(session, changed_later, window.end, sla)
 
 
-async def _as_of(session: AsyncSession, ids: list[str], end: datetime) -> list[Contact]:
+async def _as_of(
+    session: AsyncSession, ids: list[str], end: datetime, sla: SlaRules
+) -> list[Contact]:
     events: dict[str, list[c.ConversationEvent]] = defaultdict(list)
     for start in range(0, len(ids), CHUNK):
         rows = await session.execute(
@@ -86,7 +98,7 @@ async def _as_of(session: AsyncSession, ids: list[str], end: datetime) -> list[C
         )
         for row in rows:
             events[row.payload["conversation_id"]].append(from_stored(row))  # type: ignore[arg-type]
-    folded = (contact_as_of(events[i], end) for i in ids)
+    folded = (contact_as_of(events[i], end, sla) for i in ids)
     return [found for found in folded if found is not None]
 
 

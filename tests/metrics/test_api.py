@@ -170,3 +170,12 @@ def test_time_travel_sees_late_events_stamped_in_the_past(api: TestClient) -> No
 def test_the_python_names_of_from_and_to_are_not_parameters(api: TestClient) -> None:
     answer = api.get("/api/v1/kpis?start=2026-03-02T09:00:00Z&end=2026-03-02T10:00:00Z")
     assert answer.status_code == 422
+
+
+def test_overdue_follows_the_targets_an_admin_set(api: TestClient) -> None:
+    post(api, *inbound("c", medium="chat", group="support").events)
+    assert kpis(api, window="5m", at=at(30))["kpis"]["overdue"] == 0  # default: take within 60 s
+    body = {"new": 10, "unanswered": 60, "answered": None}
+    assert api.put("/api/v1/sla-targets/chat/support", json=body).status_code == 200
+    assert kpis(api, window="5m", at=at(30))["kpis"]["overdue"] == 1
+    assert kpis(api, window="5m", at=at(5))["kpis"]["overdue"] == 0
