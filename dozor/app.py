@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.shutdown_hooks.append(live_store.stop)
     app.state.startup_hooks.append(console_start)
     app.state.templates = templating.create(settings)
+    app.state.known_tokens = {}  # API token → (name, when checked): see auth/deps.py
     app.add_exception_handler(csrf.CsrfError, csrf.rejected)
     app.add_middleware(
         SessionMiddleware,

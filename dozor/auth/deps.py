@@ -1,5 +1,6 @@
 """Who is calling: an integration with an API token, or a person with a session."""
 
+from time import monotonic
 from typing import Annotated
 from urllib.parse import urlencode, urlsplit
 
@@ -24,12 +25,24 @@ async def _user(request: Request) -> User | None:
         return await session.get(User, user_id)
 
 
+TOKEN_TRUST = 10.0  # seconds a checked token is believed without asking the database again
+
+
 async def require_token(request: Request) -> str:
-    """The calling integration's token name; 401 without a valid ``Bearer`` token."""
+    """The calling integration's token name; 401 without a valid ``Bearer`` token.
+
+    A valid token is remembered for ``TOKEN_TRUST`` seconds: an integration posting many
+    batches a second would otherwise cost a query each (bench/ingest.py).
+    """
     token = _bearer(request)
     if token is not None:
+        known: dict[str, tuple[str, float]] = request.app.state.known_tokens
+        name, checked = known.get(token, ("", 0.0))
+        if name and monotonic() - checked < TOKEN_TRUST:
+            return name
         async with request.app.state.sessions() as session:
             if name := await service.token_name(session, token):
+                known[token] = (name, monotonic())
                 return name
     raise HTTPException(
         401,

@@ -250,7 +250,7 @@ async def _refold(
 
 @cache
 def _conversation_upsert(dialect: str) -> Any:
-    # built once: generating the ``excluded`` columns of 55 fields costs more than a batch
+    # built once: generating ``excluded`` for every column costs more than storing a batch
     fields = [n for n in conversation_state.FIELDS if n != "id"]
     return upsert(Conversation.__table__, dialect, key=["id"], update=fields)
 
