@@ -14,7 +14,9 @@ from dozor.events import contract as c
 ACTIVE_DETAILED = ("new", "queued", "in_work", "waiting", "waiting_again", "answered")
 
 
-@dataclass(frozen=True, slots=True)
+# not frozen: a frozen dataclass's __init__ pays object.__setattr__ for each of ~60 fields on
+# every event folded (bench/ingest.py); the fold still never mutates a state, it builds a new one
+@dataclass(slots=True)
 class ConversationState:
     id: str
     created_at: datetime
