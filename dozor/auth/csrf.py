@@ -8,11 +8,11 @@ scope: it authenticates with Bearer tokens, which a browser never sends by itsel
 import secrets
 from typing import Any
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, HTTPException, Request, Response
 from jinja2 import pass_context
 from markupsafe import Markup
 
-from dozor.auth.deps import optional_user
+from dozor.auth.deps import CallerDep, optional_user
 
 SESSION_KEY = "csrf_token"
 FIELD = "csrf_token"
@@ -63,3 +63,14 @@ async def rejected(request: Request, _error: Exception) -> Response:
 
 
 CsrfDep = Depends(require)
+
+
+async def require_for_api(request: Request, caller: CallerDep) -> None:
+    """A JSON change from a logged-in browser proves it comes from Dozor's pages (the session's
+    token in ``X-CSRF-Token``, as htmx sends it); an integration's API token need not."""
+    if caller.token is not None:
+        return
+    expected = request.session.get(SESSION_KEY) or ""
+    sent = request.headers.get(HEADER) or ""
+    if not expected or not secrets.compare_digest(sent.encode(), expected.encode()):
+        raise HTTPException(403, f"send this session's CSRF token in {HEADER}")

@@ -1,7 +1,6 @@
 """JSON API of conversations: the dialog list (filters, sort, cursor), its summary and export,
 one conversation, and the actions on one or several."""
 
-import secrets
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -53,16 +52,6 @@ async def _scope(request: Request, caller: CallerDep) -> access.Scope:
     # lock that the writer needs to store the action's events
     async with request.app.state.sessions() as session:
         return await access.scope_of(session, caller)
-
-
-async def _csrf(request: Request, caller: CallerDep) -> None:
-    """A logged-in browser must prove the request comes from Dozor's pages; tokens need not."""
-    if caller.token is not None:
-        return
-    expected = request.session.get(csrf.SESSION_KEY) or ""
-    sent = request.headers.get(csrf.HEADER) or ""
-    if not expected or not secrets.compare_digest(sent.encode(), expected.encode()):
-        raise HTTPException(403, f"send this session's CSRF token in {csrf.HEADER}")
 
 
 ScopeDep = Annotated[access.Scope, Depends(_scope)]
@@ -182,7 +171,7 @@ def _out(outcome: actions.Outcome, action: str) -> dict[str, Any]:
 @router.post(
     "/conversations/actions/{action}",
     response_model=BulkOut,
-    dependencies=[Depends(_csrf)],
+    dependencies=[Depends(csrf.require_for_api)],
 )
 async def act_on_many(
     action: Annotated[Literal[actions.BULK_ACTIONS], Path()],  # type: ignore[valid-type]
@@ -202,7 +191,7 @@ async def act_on_many(
 @router.post(
     "/conversations/{conversation_id}/actions/{action}",
     response_model=ActionOut,
-    dependencies=[Depends(_csrf)],
+    dependencies=[Depends(csrf.require_for_api)],
     responses={code: {"description": text} for code, text in actions.HTTP_ERRORS.items()},
 )
 async def act(
