@@ -14,6 +14,7 @@ from dozor.auth.models import User
 from dozor.directory import service as directory_service
 from dozor.directory.models import Channel, Group
 from dozor.events import contract as c
+from dozor.events.ingest import STORED_COLUMNS, from_stored
 from dozor.events.models import StoredEvent
 from dozor.lib.labels import N_
 from dozor.operators.models import Operator
@@ -129,17 +130,9 @@ def lines(events: list[Any], names: Names) -> list[Line]:
 
 async def events_of(session: AsyncSession, conversation_id: str) -> list[Any]:
     rows = await session.execute(
-        select(StoredEvent.id, StoredEvent.type, StoredEvent.ts, StoredEvent.payload).where(
-            StoredEvent.conversation_id == conversation_id
-        )
+        select(*STORED_COLUMNS).where(StoredEvent.conversation_id == conversation_id)
     )
-    # the stored payload is the validated event: it reads back as one
-    return [
-        c.event_adapter.validate_python(
-            {**row.payload, "id": row.id, "type": row.type, "ts": row.ts}, strict=False
-        )
-        for row in rows
-    ]
+    return [from_stored(row) for row in rows]
 
 
 async def names_for(session: AsyncSession, events: list[Any]) -> Names:

@@ -189,6 +189,10 @@ async def _append(session: AsyncSession, events: list[c.Event], received_at: dat
     await session.execute(StoredEvent.__table__.insert(), rows)
 
 
+# what ``from_stored`` reads: select these to rebuild events from the log
+STORED_COLUMNS = (StoredEvent.id, StoredEvent.type, StoredEvent.ts, StoredEvent.payload)
+
+
 def from_stored(row: Any) -> c.Event:
     """An event as it was accepted, rebuilt from its stored row."""
     data = {**row.payload, "id": row.id, "type": row.type, "ts": row.ts}
@@ -239,9 +243,7 @@ async def _refold(
     stored: dict[str, list[c.ConversationEvent]] = defaultdict(list)
     for chunk in _chunks(conversation_ids):
         rows = await session.execute(
-            select(StoredEvent.id, StoredEvent.type, StoredEvent.ts, StoredEvent.payload).where(
-                StoredEvent.conversation_id.in_(chunk)
-            )
+            select(*STORED_COLUMNS).where(StoredEvent.conversation_id.in_(chunk))
         )
         for row in rows:
             stored[row.payload["conversation_id"]].append(from_stored(row))  # type: ignore[arg-type]
@@ -301,7 +303,7 @@ async def _project_operators(
 
 async def _stored_status_events(session: AsyncSession, operator_id: str) -> list[c.OperatorStatus]:
     rows = await session.execute(
-        select(StoredEvent.id, StoredEvent.type, StoredEvent.ts, StoredEvent.payload)
+        select(*STORED_COLUMNS)
         .where(StoredEvent.operator_id == operator_id, StoredEvent.type == "operator.status")
         .order_by(StoredEvent.ts, StoredEvent.id)
     )

@@ -22,7 +22,7 @@ from dozor.conversations.models import Conversation
 from dozor.conversations.state import FIELDS
 from dozor.directory.models import Group
 from dozor.events import contract as c
-from dozor.events.ingest import from_stored
+from dozor.events.ingest import STORED_COLUMNS, from_stored
 from dozor.events.models import StoredEvent
 from dozor.live.targets import SlaRules
 from dozor.metrics import kpis as kpis_module
@@ -91,7 +91,7 @@ async def _as_of(
     events: dict[str, list[c.ConversationEvent]] = defaultdict(list)
     for start in range(0, len(ids), CHUNK):
         rows = await session.execute(
-            select(StoredEvent.id, StoredEvent.type, StoredEvent.ts, StoredEvent.payload).where(
+            select(*STORED_COLUMNS).where(
                 StoredEvent.conversation_id.in_(ids[start : start + CHUNK]),
                 StoredEvent.ts <= end,
             )
@@ -127,21 +127,20 @@ async def agents(session: AsyncSession, *, window: Window) -> list[Agent]:
 
 async def _status_events(session: AsyncSession, window: Window) -> list[c.OperatorStatus]:
     """Status events within ``window``, and each operator's last one before it."""
-    columns = (StoredEvent.id, StoredEvent.type, StoredEvent.ts, StoredEvent.payload)
     last_before = (
         select(StoredEvent.operator_id, func.max(StoredEvent.ts).label("ts"))
         .where(StoredEvent.type == STATUS, StoredEvent.ts < window.start)
         .group_by(StoredEvent.operator_id)
         .subquery()
     )
-    before = select(*columns).join(
+    before = select(*STORED_COLUMNS).join(
         last_before,
         and_(
             StoredEvent.operator_id == last_before.c.operator_id,
             StoredEvent.ts == last_before.c.ts,
         ),
     )
-    within = select(*columns).where(
+    within = select(*STORED_COLUMNS).where(
         StoredEvent.type == STATUS, StoredEvent.ts >= window.start, StoredEvent.ts <= window.end
     )
     rows: Iterable[Any] = [
