@@ -115,6 +115,31 @@ class Settings(BaseSettings):
         description="How often the scheduler looks for task notifications due, in seconds.",
     )
 
+    alert_interval: float = Field(
+        default=2.0,
+        gt=0,
+        description="Alert rules are evaluated on every change and at least this often (s).",
+    )
+    alert_delivery_interval: float = Field(
+        default=1.0,
+        gt=0,
+        description="How often the alert delivery queue is read for e-mails and webhooks due.",
+    )
+    alert_retry_base: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds before the first retry of a failed alert delivery; doubled each time.",
+    )
+    alert_retry_max: float = Field(
+        default=3600.0, gt=0, description="Longest wait between two attempts of one delivery."
+    )
+    alert_max_attempts: int = Field(
+        default=12, ge=1, description="Attempts of one alert delivery before it is marked failed."
+    )
+    alert_webhook_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds an alert webhook may take to answer."
+    )
+
     @field_validator("language")
     @classmethod
     def _known_language(cls, value: str) -> str:

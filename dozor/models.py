@@ -1,5 +1,6 @@
 """Every table, imported in one place for Alembic and the test fixtures."""
 
+from dozor.alerts.models import AlertDelivery, AlertLog, AlertRule, AlertState
 from dozor.auth.models import ApiToken, User, UserGroup
 from dozor.connectors.models import ConnectorOffset
 from dozor.console.models import ConsolePreference, Threshold
@@ -12,6 +13,10 @@ from dozor.preferences.models import SavedFilter, UserPreference
 from dozor.tasks.models import Task, TaskComment, TaskKind, TaskNotification
 
 __all__ = [
+    "AlertDelivery",
+    "AlertLog",
+    "AlertRule",
+    "AlertState",
     "ApiToken",
     "BusinessHours",
     "Channel",
