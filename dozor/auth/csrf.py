@@ -1,8 +1,9 @@
 """CSRF protection of the HTML forms: a random token per session, sent back with every POST.
 
 A form carries it in the hidden field ``csrf_token`` (``{{ csrf_input() }}`` in a template), an
-htmx request in the ``X-CSRF-Token`` header (set once on ``<body>``). The JSON API is out of
-scope: it authenticates with Bearer tokens, which a browser never sends by itself.
+htmx request in the ``X-CSRF-Token`` header (set once on ``<body>``). The JSON API's changes
+need it only from a browser session (``require_for_api``): an integration's Bearer token is
+never sent by a browser by itself.
 """
 
 import secrets

@@ -3,9 +3,10 @@ business hours. Who may do what: ``dozor/console/service.py`` and docs/console.m
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from dozor.auth import csrf
 from dozor.auth.deps import Caller, CallerDep
 from dozor.console import indicators, service, zones
 from dozor.console import views as console_views
@@ -17,6 +18,8 @@ from dozor.live import store as live_store
 from dozor.metrics.windows import WindowName
 
 router = APIRouter(prefix="/api/v1", tags=["console"])
+# a browser session changes settings only with its CSRF token; an API token needs none
+CHANGES = [Depends(csrf.require_for_api)]
 
 Id = Annotated[str, Field(min_length=1, max_length=200)]
 Kpi = Literal[indicators.KEYS]  # type: ignore[valid-type]
@@ -98,7 +101,7 @@ async def get_preferences(session: SessionDep, caller: CallerDep) -> Any:
     return await service.preferences(session, user_id=_person(caller).id)
 
 
-@router.put("/console/preferences", response_model=Preferences)
+@router.put("/console/preferences", response_model=Preferences, dependencies=CHANGES)
 async def put_preferences(body: Preferences, session: SessionDep, caller: CallerDep) -> Any:
     user = _person(caller)
     await service.put_preferences(session, user_id=user.id, value=body.model_dump())
@@ -111,7 +114,7 @@ async def list_thresholds(session: SessionDep, caller: CallerDep) -> Any:
     return await service.thresholds(session)
 
 
-@router.put("/thresholds", response_model=ThresholdOut)
+@router.put("/thresholds", response_model=ThresholdOut, dependencies=CHANGES)
 async def put_threshold(
     body: ThresholdIn,
     session: SessionDep,
@@ -128,7 +131,7 @@ async def put_threshold(
     return found
 
 
-@router.delete("/thresholds/{threshold_id}", status_code=204)
+@router.delete("/thresholds/{threshold_id}", status_code=204, dependencies=CHANGES)
 async def delete_threshold(
     threshold_id: int,
     session: SessionDep,
@@ -159,7 +162,7 @@ async def list_targets(session: SessionDep, caller: CallerDep) -> dict[str, Any]
     }
 
 
-@router.put("/sla-targets/{medium}/{group_id:path}")
+@router.put("/sla-targets/{medium}/{group_id:path}", dependencies=CHANGES)
 async def put_targets(
     medium: Medium,
     group_id: str,
@@ -177,7 +180,7 @@ async def put_targets(
     return values
 
 
-@router.delete("/sla-targets/{medium}/{group_id:path}", status_code=204)
+@router.delete("/sla-targets/{medium}/{group_id:path}", status_code=204, dependencies=CHANGES)
 async def delete_targets(
     medium: Medium,
     group_id: str,
@@ -201,7 +204,7 @@ async def list_hours(session: SessionDep, caller: CallerDep) -> list[dict[str, A
     ]
 
 
-@router.put("/business-hours/{group_id:path}")
+@router.put("/business-hours/{group_id:path}", dependencies=CHANGES)
 async def put_hours(
     group_id: str,
     body: HoursIn,
@@ -225,7 +228,12 @@ async def put_hours(
     return {"group_id": group_id, "spec": spec}
 
 
-@router.delete("/business-hours/{group_id:path}", status_code=204, response_class=Response)
+@router.delete(
+    "/business-hours/{group_id:path}",
+    status_code=204,
+    response_class=Response,
+    dependencies=CHANGES,
+)
 async def delete_hours(
     group_id: str,
     session: SessionDep,

@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from dozor.auth import csrf
 from dozor.auth import service as auth_service
 from dozor.auth.models import UserGroup
 from dozor.directory.models import Group
 from dozor.events import contract as c
 from dozor.operators.models import Operator, OperatorGroup
-from tests.auth.personas import PASSWORD, log_in
+from tests.auth.personas import PASSWORD, csrf_token, log_in
 from tests.browser import browser, live_server, live_settings, page  # noqa: F401
 
 PEOPLE = {"ada": "admin", "alice": "supervisor", "sam": "supervisor", "bob": "operator"}
@@ -43,6 +44,8 @@ class Center:
             client.portal = self.client.portal
             if username != "anonymous":
                 assert log_in(client, username).status_code == 303
+                # as the pages' htmx requests do: the API takes a session's change only with it
+                client.headers[csrf.HEADER] = csrf_token(client, "/")
             self._clients[username] = client
         return self._clients[username]
 

@@ -148,3 +148,20 @@ def test_business_hours_pause_the_email_clock(center: Center, clock) -> None:  #
     assert _wait(
         lambda: live.state.items["m1"].contact.overdue_at == datetime(2026, 3, 2, 13, tzinfo=UTC)
     )
+
+
+def test_a_browser_session_changes_nothing_without_its_csrf_token(center: Center) -> None:
+    ada = center.as_("ada")
+    token = ada.headers.pop("X-CSRF-Token")
+    try:
+        refused = ada.put("/api/v1/thresholds", json=_threshold())
+        assert refused.status_code == 403
+        assert "X-CSRF-Token" in refused.json()["detail"]
+        wrong = ada.put("/api/v1/thresholds", json=_threshold(), headers={"X-CSRF-Token": "x"})
+        assert wrong.status_code == 403
+        assert ada.get("/api/v1/thresholds").json() == []
+    finally:
+        ada.headers["X-CSRF-Token"] = token
+    assert ada.put("/api/v1/thresholds", json=_threshold()).status_code == 200
+    # an integration's API token needs no CSRF token
+    assert center.token().put("/api/v1/thresholds", json=_threshold(kpi="csat")).status_code == 200
