@@ -97,10 +97,3 @@ async def messages(session: AsyncSession, conversation_id: str) -> list[dict[str
         }
         for row in rows
     ]
-
-
-async def latest(session: AsyncSession, *, limit: int = 50) -> list[Conversation]:
-    rows = await session.scalars(
-        select(Conversation).order_by(Conversation.number.desc()).limit(limit)
-    )
-    return list(rows)

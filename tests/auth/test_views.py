@@ -12,7 +12,7 @@ REFUSED = "Запрос отклонен"
 
 
 def _is_logged_in(client: TestClient) -> bool:
-    return client.get("/", follow_redirects=False).status_code == 200
+    return client.get("/conversations", follow_redirects=False).status_code == 200
 
 
 def _stored_language(client: TestClient, username: str) -> str | None:
@@ -39,7 +39,7 @@ def test_htmx_requests_of_anonymous_visitors_leave_the_page_for_the_login_form(
     app_client: TestClient,
 ) -> None:
     answer = app_client.get(
-        "/conversations/_latest",
+        "/conversations",
         headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/?page=2"},
     )
     assert answer.status_code == 401
@@ -144,7 +144,7 @@ def test_htmx_sends_the_csrf_token_in_a_header(alice: TestClient) -> None:
 def test_switching_the_language_is_kept_in_the_session_and_the_profile(
     alice: TestClient,
 ) -> None:
-    assert "Последние диалоги" in alice.get("/").text
+    assert "<h1>Консоль</h1>" in alice.get("/").text
     answer = alice.post(
         "/language",
         data={"language": "en", "next": "/", "csrf_token": csrf_token(alice, "/")},
@@ -154,7 +154,7 @@ def test_switching_the_language_is_kept_in_the_session_and_the_profile(
     assert answer.headers["location"] == "/"
     page = alice.get("/").text
     assert '<html lang="en">' in page
-    assert "Latest conversations" in page
+    assert "<h1>Console</h1>" in page
     assert "Log out" in page
     assert "Supervisor" in page
     assert _stored_language(alice, "alice") == "en"
@@ -162,11 +162,11 @@ def test_switching_the_language_is_kept_in_the_session_and_the_profile(
     # the profile brings the language back at the next login
     alice.cookies.clear()
     log_in(alice, "alice")
-    assert "Latest conversations" in alice.get("/").text
+    assert "<h1>Console</h1>" in alice.get("/").text
 
     alice.post("/language", data={"language": "ru", "csrf_token": csrf_token(alice, "/")})
     page = alice.get("/").text
-    assert "Последние диалоги" in page
+    assert "<h1>Консоль</h1>" in page
     assert "Выйти" in page
     assert _stored_language(alice, "alice") == "ru"
 
@@ -174,7 +174,7 @@ def test_switching_the_language_is_kept_in_the_session_and_the_profile(
 def test_switching_the_language_needs_a_csrf_token(alice: TestClient) -> None:
     answer = alice.post("/language", data={"language": "en", "csrf_token": "forged"})
     assert answer.status_code == 403
-    assert "Последние диалоги" in alice.get("/").text
+    assert "<h1>Консоль</h1>" in alice.get("/").text
     assert _stored_language(alice, "alice") is None
 
 
