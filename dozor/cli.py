@@ -180,6 +180,32 @@ def ingest(file: Path, batch: int, restart: bool) -> None:
     click.echo(f"{counts.accepted} events stored, {counts.duplicates} duplicates skipped")
 
 
+@main.command()
+def refold() -> None:
+    """Fold every conversation and operator again from the stored events (server stopped).
+
+    After an upgrade that adds folded columns, or a fix to the fold; safe to run again.
+    """
+    from dozor.db import create_engine, write_sessionmaker
+    from dozor.events.refold import refold as refold_all
+    from dozor.migrate import upgrade
+
+    async def run() -> tuple[int, int]:
+        settings = _settings()
+        engine = create_engine(settings)
+        try:
+            await upgrade(settings, engine=engine)
+            return await refold_all(
+                write_sessionmaker(engine),
+                progress=lambda done: click.echo(f"\r{done} conversations", nl=False),
+            )
+        finally:
+            await engine.dispose()
+
+    conversations, operators = asyncio.run(run())
+    click.echo(f"\r{conversations} conversations and {operators} operators refolded")
+
+
 def _unit_of_work():  # type: ignore[no-untyped-def]
     from contextlib import asynccontextmanager
 

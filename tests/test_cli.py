@@ -28,6 +28,7 @@ COMMANDS = [
     ["user", "create"],
     ["token", "create"],
     ["ingest"],
+    ["refold"],
 ]
 
 

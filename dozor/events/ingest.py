@@ -219,8 +219,8 @@ async def _project_conversations(
         for event in batch:
             state = conversation_state.apply(state, event)
         states.append(state)
-    states.extend(await _refold(session, late))
-    await _save_conversations(session, states)
+    states.extend(await refold(session, late))
+    await save_conversations(session, states)
     return {s.id: s for s in states}
 
 
@@ -237,7 +237,7 @@ async def _load_conversations(
     return loaded
 
 
-async def _refold(
+async def refold(
     session: AsyncSession, conversation_ids: list[str]
 ) -> list[conversation_state.ConversationState]:
     stored: dict[str, list[c.ConversationEvent]] = defaultdict(list)
@@ -257,7 +257,7 @@ def _conversation_upsert(dialect: str) -> Any:
     return upsert(Conversation.__table__, dialect, key=["id"], update=fields)
 
 
-async def _save_conversations(
+async def save_conversations(
     session: AsyncSession, states: list[conversation_state.ConversationState]
 ) -> None:
     statement = _conversation_upsert(session.bind.dialect.name)
@@ -289,19 +289,21 @@ async def _project_operators(
         batch.sort(key=lambda e: (e.ts, e.id))
         state = current.get(operator_id, operator_state.StatusState())
         if operator_state.is_late(state, batch[0]):
-            batch = await _stored_status_events(session, operator_id)
+            batch = await stored_status_events(session, operator_id)
             state = operator_state.StatusState()
         for event in batch:
             state = operator_state.apply(state, event)
         folded[operator_id] = state
-        updates.append(
-            {"b_id": operator_id, **{n: getattr(state, n) for n in OPERATOR_STATE_COLUMNS}}
-        )
+        updates.append({"b_id": operator_id, **operator_columns(state)})
     await operators_service.save_states(session, updates)
     return folded
 
 
-async def _stored_status_events(session: AsyncSession, operator_id: str) -> list[c.OperatorStatus]:
+def operator_columns(state: operator_state.StatusState) -> dict[str, Any]:
+    return {name: getattr(state, name) for name in OPERATOR_STATE_COLUMNS}
+
+
+async def stored_status_events(session: AsyncSession, operator_id: str) -> list[c.OperatorStatus]:
     rows = await session.execute(
         select(*STORED_COLUMNS)
         .where(StoredEvent.operator_id == operator_id, StoredEvent.type == "operator.status")
