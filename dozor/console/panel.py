@@ -4,14 +4,16 @@ function ``GET /api/v1/kpis`` runs over stored data, for the scopes a supervisor
 Computing every KPI walks every record, so values are kept per (scope, window) and shared by
 all the consoles that show them: computed again when the state changed, but no sooner than
 ``PAUSE`` seconds or four times the last computation's time after the previous one, and every
-``STALE`` seconds anyway (the waits grow with time alone). The walk runs in a worker thread
-over immutable records, and a drawing never waits for it once there are values to show: the
-new ones come with the next frame.
+``STALE`` seconds anyway (the waits grow with time alone) — of real time or of the app's clock,
+whichever moved more (the demo's clock may run faster than real time). The walk runs in a
+worker thread over immutable records, and a drawing never waits for it once there are values
+to show: the new ones come with the next frame.
 """
 
 import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from dozor.console import indicators, zones
@@ -56,6 +58,7 @@ class _Entry:
     values: dict[str, kpis.Value] | None = None
     version: int = -1
     at: float = float("-inf")
+    clock_at: datetime | None = None  # the app's clock when ``at`` was
     pause: float = PAUSE
     used: float = 0.0
     running: "asyncio.Task[dict[str, kpis.Value]] | None" = None
@@ -74,6 +77,8 @@ class KpiCache:
         entry = self._entries.setdefault((scope, window_name), _Entry())
         entry.used = now
         age, changed = now - entry.at, entry.version != self.store.state.version
+        if entry.clock_at is not None:
+            age = max(age, (self.store.clock.now() - entry.clock_at).total_seconds())
         if entry.values is None or age >= STALE or (changed and age >= entry.pause):
             if entry.running is None:
                 entry.running = asyncio.create_task(self._compute(entry, scope, window_name))
@@ -90,14 +95,14 @@ class KpiCache:
 
     async def _compute(self, entry: _Entry, scope: Scope, window_name: str) -> dict[str, Any]:
         loop, state = asyncio.get_running_loop(), self.store.state
-        version, began = state.version, loop.time()
-        window = windows.last(window_name, at=self.store.clock.now(), timezone=self.store.timezone)  # type: ignore[arg-type]
+        version, began, clock_at = state.version, loop.time(), self.store.clock.now()
+        window = windows.last(window_name, at=clock_at, timezone=self.store.timezone)  # type: ignore[arg-type]
         contacts, agents, rules = state.contacts(), state.agents(), state.rules()
         try:
             values = await asyncio.to_thread(compute, contacts, agents, window, scope, rules)
         finally:
             entry.running = None
-        entry.values, entry.version, entry.at = values, version, began
+        entry.values, entry.version, entry.at, entry.clock_at = values, version, began, clock_at
         # a long walk (a very large center) is not repeated back to back: it would starve
         # the event loop of the interpreter's lock, and with it every console's updates
         entry.pause = max(PAUSE, 4 * (loop.time() - began))

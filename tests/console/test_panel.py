@@ -1,11 +1,16 @@
 """The KPI panel narrows the records it hands to ``kpis.compute`` without changing a value."""
 
+import asyncio
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dozor.clock import ManualClock
+from dozor.console import panel
 from dozor.console.panel import narrow
 from dozor.metrics import kpis
 from dozor.metrics.records import Scope
+from tests.console.conftest import Center
 from tests.metrics.scenarios import TEN_MINUTES, at, contacts, inbound, operator, outbound
 
 GROUPS, OPERATORS = ["sales", "support", "vip"], ["bob", "eve", "kim"]
@@ -75,3 +80,23 @@ def test_a_narrow_scope_reads_fewer_records() -> None:
     agents = [operator("bob", (-60, "online"), groups=["support"])]
     assert [c.id for c in narrow(records, agents, Scope(groups=frozenset({"support"})))] == ["b"]
     assert at(0) == TEN_MINUTES.start
+
+
+def test_values_follow_the_apps_clock_as_well_as_real_time(
+    center: Center, clock: ManualClock
+) -> None:
+    """The waits grow with time alone: once the app's clock has moved ``STALE`` seconds, the
+    shared values are computed again even if real time has not (the demo runs faster)."""
+    center.post(*inbound("s1", medium="chat", group="support").events)
+    cache = center.state.console_drawer.kpi_cache
+
+    async def longest_wait() -> float:
+        await cache.values(Scope(), "15m")  # starts a computation when the values are stale
+        while any(entry.running for entry in cache._entries.values()):
+            await asyncio.sleep(0.005)
+        return (await cache.values(Scope(), "15m"))["max_wait_now"]
+
+    first = center.client.portal.call(longest_wait)  # type: ignore[union-attr]
+    clock.advance(panel.STALE + 25)
+    later = center.client.portal.call(longest_wait)  # type: ignore[union-attr]
+    assert later - first == panel.STALE + 25
