@@ -10,6 +10,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from dozor import __version__, templating
+from dozor.alerts import delivery as alerts_delivery
+from dozor.alerts import evaluator as alerts_evaluator
 from dozor.auth import csrf
 from dozor.clock import Clock, SystemClock
 from dozor.config import Settings
@@ -63,6 +65,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.startup_hooks.append(live_store.start)
     app.state.shutdown_hooks.append(live_store.stop)
     app.state.startup_hooks.append(console_start)
+    app.state.startup_hooks.append(alerts_evaluator.start)  # after the console: shares its KPIs
+    app.state.shutdown_hooks.insert(0, alerts_evaluator.stop)  # before the live state it reads
+    app.state.startup_hooks.append(alerts_delivery.start)
+    app.state.shutdown_hooks.append(alerts_delivery.stop)
     app.state.templates = templating.create(settings)
     app.state.known_tokens = {}  # API token → (name, when checked): see auth/deps.py
     app.add_exception_handler(csrf.CsrfError, csrf.rejected)
@@ -81,6 +87,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
 
 def _include_routers(app: FastAPI) -> None:
+    from dozor.alerts import api as alerts_api
+    from dozor.alerts import log_api as alerts_log_api
+    from dozor.alerts import views as alerts_views
     from dozor.auth import views as auth_views
     from dozor.console import api as console_api
     from dozor.console import forms as console_forms
@@ -107,6 +116,9 @@ def _include_routers(app: FastAPI) -> None:
         console_api,
         console_forms,
         console_views,
+        alerts_api,
+        alerts_log_api,
+        alerts_views,
     ):
         app.include_router(module.router)
 

@@ -36,6 +36,7 @@ class Preferences(Input):
     groups: list[Id] = Field(default_factory=list, max_length=200)
     operators: list[Id] = Field(default_factory=list, max_length=200)
     window: WindowName = "15m"
+    sound: bool = Field(default=False, description="Beep when the alert banner gains an alert.")
 
 
 class ThresholdIn(Input):

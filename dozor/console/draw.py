@@ -5,19 +5,21 @@ for it, so two hundred consoles showing the same view cost one drawing per frame
 """
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Request
 
+from dozor.alerts import tiles
 from dozor.auth.models import User
-from dozor.console import blocks, panel, zones
+from dozor.console import blocks, indicators, panel, zones
 from dozor.console.view import View
 from dozor.live.store import LiveStore
 from dozor.metrics.records import Scope
 from dozor.templating import Templates
 
-BLOCKS = ("operators", "inwork", "load", "kpis", "list")
+BLOCKS = ("operators", "inwork", "load", "kpis", "list", "alerts")
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class Drawer:
     templates: Templates
     kpi_cache: panel.KpiCache
     thresholds: tuple[zones.Rule, ...] = ()  # read at start and after every change
+    # the alert evaluator once it runs (the banner, and the tiles' levels from its rules)
+    alerts: Callable[[], Any] = lambda: None
     _drawings: dict[tuple[Any, ...], "asyncio.Task[dict[str, str]]"] = field(default_factory=dict)
 
     async def draw(
@@ -70,6 +74,8 @@ class Drawer:
         state.flip(now)  # what turned overdue since the deadline watch last looked
         items, total = blocks.listed(state, view)
         window = view.window or watch.window
+        evaluator = self.alerts()
+        watched = evaluator.rules.values() if evaluator is not None else ()
         return {
             "view": view,
             "console": blocks.console(state, view, now),
@@ -80,9 +86,12 @@ class Drawer:
                 scopes=scopes(state, view, watch),
                 chosen=list(watch.kpis),
                 window=window,
-                thresholds=list(self.thresholds),
+                thresholds=tiles.levels(self.thresholds, watched, window),
             ),
             "window": window,
+            "alerts": evaluator.active(view.visible) if evaluator is not None else [],
+            "by_key": indicators.BY_KEY,
+            "show": indicators.show,
             "names": {
                 "group": {g: info.name for g, info in state.groups.items()},
                 "operator": {o: op.name for o, op in state.operators.items()},
@@ -106,7 +115,14 @@ def scopes(state: Any, view: View, watch: Watch) -> list[tuple[str, str, str, Sc
         own = view.groups if view.visible is None else view.groups & view.visible
     if own is not None and not own:
         own = frozenset({""})  # a supervisor of no group: a scope that takes nothing
-    found = [("all", "", "", Scope(groups=own or frozenset(), channels=view.channels))]
+    own_scope = Scope(groups=own or frozenset(), channels=view.channels)
+    # one group in sight (a supervisor of one group, or a filter): the row is that group's,
+    # judged by its own thresholds and rules
+    single = next(iter(own)) if own is not None and len(own) == 1 else None
+    if single in state.groups:
+        found = [("group", single, state.groups[single].name, own_scope)]
+    else:
+        found = [("all", "", "", own_scope)]
     for group_id in watch.groups:
         if group_id in state.groups and view.sees_group(group_id):
             scope = Scope(groups=frozenset({group_id}), channels=view.channels)

@@ -63,8 +63,15 @@ async def save_settings(
     groups: Many = [],  # noqa: B006
     operators: Many = [],  # noqa: B006
     window: Annotated[str, Form()] = "15m",
+    sound: Annotated[bool, Form()] = False,
 ) -> RedirectResponse:
-    value = {"kpis": kpis, "groups": groups, "operators": operators, "window": window}
+    value = {
+        "kpis": kpis,
+        "groups": groups,
+        "operators": operators,
+        "window": window,
+        "sound": sound,
+    }
     await service.put_preferences(session, user_id=user.id, value=value)
     return RedirectResponse("/console", status_code=303)
 

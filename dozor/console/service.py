@@ -109,6 +109,7 @@ def clean(value: dict[str, Any] | None) -> dict[str, Any]:
         "groups": [str(g) for g in value.get("groups") or []],
         "operators": [str(o) for o in value.get("operators") or []],
         "window": window if window in WINDOWS else DEFAULT_WINDOW,
+        "sound": value.get("sound") is True,  # a beep when the alert banner gains an alert
     }
 
 

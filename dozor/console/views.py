@@ -41,7 +41,12 @@ def drawer(request: Request) -> Drawer:
 async def start(app: FastAPI) -> None:
     """Startup hook, after the live state's: the drawer every console shares."""
     live = live_store.of(app)
-    app.state.console_drawer = Drawer(live, app.state.templates, KpiCache(live))
+    app.state.console_drawer = Drawer(
+        live,
+        app.state.templates,
+        KpiCache(live),
+        alerts=lambda: getattr(app.state, "alert_evaluator", None),
+    )
     await reload_thresholds(app)
 
 
@@ -78,6 +83,7 @@ async def console_page(
         "console/console.html",
         user=user,
         stream=f"/console/stream?{view.query()}",
+        sound=(await service.preferences(session, user_id=user.id))["sound"],
         choices={
             "group": sorted(
                 (info.name, g)

@@ -14,7 +14,13 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_preferences_are_each_persons_own(center: Center) -> None:
     alice = center.as_("alice")
     assert alice.get("/api/v1/console/preferences").json()["window"] == "15m"
-    chosen = {"kpis": ["lost", "csat"], "groups": ["support"], "operators": [], "window": "5m"}
+    chosen = {
+        "kpis": ["lost", "csat"],
+        "groups": ["support"],
+        "operators": [],
+        "window": "5m",
+        "sound": True,
+    }
     assert alice.put("/api/v1/console/preferences", json=chosen).json() == chosen
     assert alice.get("/api/v1/console/preferences").json() == chosen
     assert center.as_("ada").get("/api/v1/console/preferences").json()["kpis"] != ["lost", "csat"]
