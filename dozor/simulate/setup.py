@@ -1,7 +1,9 @@
 """The demo's directory rows and login users, written before its first event.
 
 Idempotent: names and capacities are brought back to the demo's, nothing else is touched (an
-operator's status belongs to the events), and users that exist are left as they are.
+operator's status belongs to the events), and users that exist are left as they are. The
+supervisor is assigned Support and Sales and watches each on the KPI panel; an example alert
+rule is written while there is none.
 """
 
 from typing import Any
@@ -9,16 +11,21 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dozor.alerts import service as alerts_service
+from dozor.alerts.models import AlertRule
 from dozor.auth import service as auth_service
-from dozor.auth.models import User
+from dozor.auth.models import User, UserGroup
 from dozor.clock import Clock
 from dozor.config import Settings
+from dozor.console import service as console_service
 from dozor.db import create_engine, sessionmaker, upsert
 from dozor.directory.models import Channel, Group, Topic
 from dozor.migrate import upgrade
 from dozor.operators.models import Operator, OperatorGroup
 from dozor.simulate import center
 
+# the groups the demo's supervisor is assigned to (VIP is the admin's alone)
+SUPERVISED = ("support", "sales")
 # username, role, password, name: printed by ``dozor demo``, so they are not secrets
 USERS = (
     ("admin", "admin", "dozor-admin", "Администратор"),
@@ -35,6 +42,7 @@ async def prepare(settings: Settings, *, clock: Clock) -> None:
         async with sessionmaker(engine)() as session, session.begin():
             await ensure_directory(session)
             await ensure_users(session, clock=clock)
+            await ensure_alert_rule(session, clock=clock)
     finally:
         await engine.dispose()
 
@@ -90,3 +98,26 @@ async def ensure_users(session: AsyncSession, *, clock: Clock) -> None:
         )
         if role == "operator":
             user.operator_id = center.OPERATORS[0].id
+        if role == "supervisor":  # watching each of the groups on the KPI panel too
+            await session.flush()
+            session.add_all(UserGroup(user_id=user.id, group_id=g) for g in SUPERVISED)
+            watched = console_service.clean({"groups": list(SUPERVISED)})
+            await console_service.put_preferences(session, user_id=user.id, value=watched)
+
+
+async def ensure_alert_rule(session: AsyncSession, *, clock: Clock) -> None:
+    """The demo's example alert rule (colour only), unless an alert rule exists already: the
+    longest wait in Support's queue, yellow at 60 s and red at 120 s."""
+    if await session.scalar(select(AlertRule.id).limit(1)) is not None:
+        return
+    example = alerts_service.Fields(
+        name="Долгое ожидание в очереди",
+        indicator="max_wait_now",
+        scope="group",
+        scope_ids=["support"],
+        yellow=60,
+        red=120,
+        hysteresis=5,
+        min_duration=10,
+    )
+    await alerts_service.save(session, visible=None, values=example, now=clock.now())

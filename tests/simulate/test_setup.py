@@ -5,9 +5,11 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from dozor.alerts.models import AlertRule
 from dozor.auth import service as auth_service
-from dozor.auth.models import User
+from dozor.auth.models import User, UserGroup
 from dozor.clock import ManualClock
+from dozor.console.models import ConsolePreference
 from dozor.directory.models import Channel, Group, Topic
 from dozor.events import contract as c
 from dozor.events.writer import Writer
@@ -19,6 +21,7 @@ async def _set_up(sessions: async_sessionmaker[AsyncSession], clock: ManualClock
     async with sessions() as session, session.begin():
         await setup.ensure_directory(session)
         await setup.ensure_users(session, clock=clock)
+        await setup.ensure_alert_rule(session, clock=clock)
 
 
 async def test_setup_writes_the_directory_and_users_and_runs_twice(
@@ -49,6 +52,18 @@ async def test_setup_writes_the_directory_and_users_and_runs_twice(
         for username, _, password, _ in setup.USERS:
             user = await auth_service.authenticate(session, username=username, password=password)
             assert user is not None
+        supervised = await session.scalars(
+            select(UserGroup.group_id).join(User).where(User.username == "supervisor")
+        )
+        assert sorted(supervised) == ["sales", "support"]
+        watched = await session.scalar(
+            select(ConsolePreference.value).join(User).where(User.username == "supervisor")
+        )
+        assert watched["groups"] == ["support", "sales"]
+        rules = (await session.scalars(select(AlertRule))).all()
+        assert [(r.indicator, r.scope_ids, r.yellow, r.red) for r in rules] == [
+            ("max_wait_now", ["support"], 60, 120)
+        ]
 
 
 async def test_setup_again_keeps_what_events_said(
