@@ -26,6 +26,8 @@ from dozor.conversations.schemas import (
 from dozor.conversations.schemas import ConversationOut as ConversationOut  # re-exported
 from dozor.deps import ClockDep, SessionDep, SettingsDep, WriterDep
 from dozor.lib import i18n
+from dozor.live import sla_service
+from dozor.live.targets import SlaRules
 
 router = APIRouter(prefix="/api/v1", tags=["conversations"])
 SortKey = Literal[tuple(COLUMNS)]  # type: ignore[valid-type]
@@ -57,6 +59,15 @@ async def _scope(request: Request, caller: CallerDep) -> access.Scope:
 ScopeDep = Annotated[access.Scope, Depends(_scope)]
 
 
+async def _sla(request: Request, settings: SettingsDep) -> SlaRules:
+    """The admin's targets and business hours, read once for the request (overdue)."""
+    async with request.app.state.sessions() as session:
+        return await sla_service.rules(session, timezone=settings.timezone)
+
+
+SlaDep = Annotated[SlaRules, Depends(_sla)]
+
+
 @router.get("/conversations", response_model=ConversationPage)
 async def list_conversations(
     params: Annotated[ListQuery, Query()],
@@ -64,6 +75,7 @@ async def list_conversations(
     clock: ClockDep,
     settings: SettingsDep,
     scope: ScopeDep,
+    sla: SlaDep,
 ) -> Any:
     """The dialog list: filtered, sorted, one keyset page at a time (follow `next_cursor`)."""
     now = clock.now()
@@ -75,13 +87,14 @@ async def list_conversations(
             scope=scope,
             now=now,
             zone=ZoneInfo(settings.timezone),
+            sla=sla,
             sort=sort,
             cursor=params.cursor,
             limit=params.limit,
         )
     except listing.CursorError as error:
         raise HTTPException(400, str(error)) from error
-    items = [service.as_dict(r.number, service.state_of(r), now) for r in page.rows]
+    items = [service.as_dict(r.number, service.state_of(r), now, sla) for r in page.rows]
     return {"items": items, "next_cursor": page.next_cursor}
 
 
@@ -92,6 +105,7 @@ async def summarise(
     clock: ClockDep,
     settings: SettingsDep,
     scope: ScopeDep,
+    sla: SlaDep,
 ) -> Any:
     """The summary line of the filtered list: count; average and maximum of each duration."""
     found = await listing.summary(
@@ -100,6 +114,7 @@ async def summarise(
         scope=scope,
         now=clock.now(),
         zone=ZoneInfo(settings.timezone),
+        sla=sla,
     )
     return {"count": found["count"], "durations": {k: found[k] for k in DURATIONS}}
 
@@ -115,6 +130,7 @@ async def export_conversations(
     clock: ClockDep,
     settings: SettingsDep,
     scope: ScopeDep,
+    sla: SlaDep,
 ) -> StreamingResponse:
     """The filtered list as CSV (streamed as it is read) or XLSX."""
     language = i18n.choose(params.lang, settings.language, default="ru")
@@ -124,6 +140,7 @@ async def export_conversations(
         sort=listing.Sort(params.sort, params.dir == "desc"),
         columns=visible(params.columns or list(COLUMNS)),
         zone=ZoneInfo(settings.timezone),
+        sla=sla,
         gettext=translations(request.app.state)[language].gettext,
     )
     sessions, now = request.app.state.sessions, clock.now()
@@ -148,13 +165,13 @@ def translations(state: Any) -> Any:
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationDetail)
 async def get_conversation(
-    conversation_id: str, session: SessionDep, clock: ClockDep, scope: ScopeDep
+    conversation_id: str, session: SessionDep, clock: ClockDep, scope: ScopeDep, sla: SlaDep
 ) -> Any:
     """One conversation: every column of the dialog list, and its messages."""
     row = await service.get(session, conversation_id)
     if row is None or not await access.sees(session, scope, conversation_id):
         raise HTTPException(404, f"no conversation {conversation_id!r}")
-    data = service.as_dict(row.number, service.state_of(row), clock.now())
+    data = service.as_dict(row.number, service.state_of(row), clock.now(), sla)
     data["messages"] = await service.messages(session, conversation_id)
     return data
 

@@ -6,18 +6,19 @@ on both databases proves the two definitions agree.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, and_, case, false, func, or_, select
+from sqlalchemy import Float, case, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
-from dozor.conversations import sla
 from dozor.conversations.models import Conversation
+from dozor.conversations.overdue import overdue_sql
 from dozor.directory.models import Channel, Group, Topic
 from dozor.lib.labels import N_
+from dozor.live.targets import SlaRules
 from dozor.operators.models import Operator
 
 t = Conversation.__table__.c
@@ -75,25 +76,6 @@ DURATION_SQL: dict[str, ColumnElement[Any]] = {
     "response_avg": case((t.response_count > 0, t.response_total / t.response_count), else_=None),
     "response_max": t.response_max,
 }
-
-
-def overdue_sql(now: datetime, targets: dict[str, sla.Targets] = sla.DEFAULT_TARGETS) -> Any:
-    """``sla.is_overdue`` as an SQL condition: in its work state longer than its target."""
-    parts = []
-    for medium, limits in targets.items():
-        for state in ("new", "unanswered", "answered"):
-            if (limit := getattr(limits, state)) is None:
-                continue
-            parts.append(
-                and_(
-                    func.coalesce(t.medium, "chat") == medium,
-                    t.work_state == state,
-                    t.work_state_since < now - timedelta(seconds=limit),
-                )
-            )
-    if not parts:
-        return false()
-    return and_(t.work_state_since.is_not(None), or_(*parts))
 
 
 def _name(model: Any, id_column: Any) -> ColumnElement[Any]:
@@ -190,12 +172,12 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
-def sort_sql(key: str, now: datetime) -> ColumnElement[Any]:
+def sort_sql(key: str, now: datetime, sla: SlaRules) -> ColumnElement[Any]:
     """The SQL value a column sorts and pages by."""
     if key in DURATION_SQL:
         return DURATION_SQL[key]
     if key == "overdue":
-        return case((overdue_sql(now), 1), else_=0)
+        return case((overdue_sql(now, sla), 1), else_=0)
     if key in NAME_MODELS:
         return _name(NAME_MODELS[key], t[key])
     return t[key]

@@ -13,7 +13,8 @@ from dozor.auth.deps import PageUserDep
 from dozor.auth.models import User
 from dozor.conversations import access, actions, history, pages, service
 from dozor.conversations.columns import COLUMNS, DATES, DURATIONS, LABELS, format_duration
-from dozor.deps import ClockDep, SessionDep
+from dozor.deps import ClockDep, SessionDep, SettingsDep
+from dozor.live import sla_service
 from dozor.templating import TemplatesDep
 
 router = APIRouter(include_in_schema=False)
@@ -26,13 +27,15 @@ async def conversation_page(
     user: PageUserDep,
     session: SessionDep,
     clock: ClockDep,
+    settings: SettingsDep,
     templates: TemplatesDep,
 ) -> HTMLResponse:
     scope = await access.scope_of_user(session, user)
     row = await service.get(session, conversation_id)
     if row is None or not await access.sees(session, scope, conversation_id):
         raise HTTPException(404, "no such conversation, or it is not yours to see")
-    item = service.as_dict(row.number, service.state_of(row), clock.now())
+    sla = await sla_service.rules(session, timezone=settings.timezone)
+    item = service.as_dict(row.number, service.state_of(row), clock.now(), sla)
     events = await history.events_of(session, conversation_id)
     names = await history.names_for(session, events)
     lines = history.lines(events, names)

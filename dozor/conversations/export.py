@@ -28,6 +28,7 @@ from dozor.conversations.access import Scope
 from dozor.conversations.columns import LABELS, NAME_MODELS, Column
 from dozor.directory import service as directory_service
 from dozor.lib.labels import LABELS as STATE_LABELS
+from dozor.live.targets import SlaRules
 
 log = logging.getLogger(__name__)
 BATCH = 1000
@@ -48,6 +49,7 @@ class Query:
     sort: listing.Sort
     columns: list[Column]
     zone: ZoneInfo
+    sla: SlaRules
     gettext: Callable[[str], str]
 
 
@@ -64,11 +66,14 @@ async def batches(
                 scope=query.scope,
                 now=now,
                 zone=query.zone,
+                sla=query.sla,
                 sort=query.sort,
                 cursor=cursor,
                 limit=BATCH,
             )
-            items = [service.as_dict(r.number, service.state_of(r), now) for r in page.rows]
+            items = [
+                service.as_dict(r.number, service.state_of(r), now, query.sla) for r in page.rows
+            ]
             names = await _names(session, items, query.columns)
         yield [values(item, query, names) for item in items]
         if page.next_cursor is None:

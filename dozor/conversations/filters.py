@@ -1,8 +1,8 @@
 """The dialog list's filter (seed 001 "Фильтр + поиск"): what may be asked, and its SQL.
 
 ``DialogFilter`` is the same for the page (its form) and the API (query parameters). Turning it
-into SQL conditions is pure: no session, only the dialect (for case-insensitive search) and the
-time ``now`` (overdue depends on it).
+into SQL conditions is pure: no session, only the dialect (for case-insensitive search), the
+time ``now`` and the SLA rules (overdue depends on them).
 """
 
 from collections.abc import Iterable
@@ -11,13 +11,15 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
-from sqlalchemy import and_, exists, not_, or_, select
+from sqlalchemy import and_, not_
 from sqlalchemy.sql.elements import ColumnElement
 
-from dozor.conversations.columns import DATES, DURATION_SQL, DURATIONS, overdue_sql
+from dozor.conversations import search
+from dozor.conversations.columns import DATES, DURATION_SQL, DURATIONS
 from dozor.conversations.models import Conversation
+from dozor.conversations.overdue import overdue_sql
 from dozor.conversations.state import ACTIVE_DETAILED
-from dozor.events.models import StoredEvent
+from dozor.live.targets import SlaRules
 
 t = Conversation.__table__.c
 Rating = Annotated[int, Field(ge=1, le=5)]
@@ -142,17 +144,29 @@ def is_empty(dialog_filter: Any) -> bool:
 
 
 def conditions(
-    dialog_filter: Any, *, now: datetime, zone: ZoneInfo, dialect: str
+    dialog_filter: Any,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    dialect: str,
+    sla: SlaRules,
+    frequent: frozenset[str] = frozenset(),
 ) -> list[ColumnElement[bool]]:
-    """The WHERE conditions of a filter, all of which must hold."""
+    """The WHERE conditions of a filter, all of which must hold; overdue by the targets and
+    business hours of ``sla``; the texts of the fields in ``frequent`` (``search.frequent``)
+    checked along the list rather than found from an index."""
     f = dialog_filter
     found: list[Any] = []
     for name, column in MULTI.items():
         if values := getattr(f, name):
             found.append(t[column].in_(values))
     for name in CONTAINS:
-        if text := getattr(f, name):
-            found.append(contains(t[name], text, dialect))
+        if not (text := getattr(f, name)):
+            continue
+        if name in search.CLIENT:
+            found.append(search.client_field(name, text, dialect, frequent=name in frequent))
+        else:
+            found.append(search.contains(t[name], text, dialect))
     for name in FLAGS:
         if (flag := getattr(f, name)) is not None:
             found.append(t[name] == flag)
@@ -161,11 +175,11 @@ def conditions(
         active = t.detailed_status.in_(ACTIVE_DETAILED)
         found.append(active if f.active else not_(active))
     if f.overdue is not None:
-        overdue = overdue_sql(now)
+        overdue = overdue_sql(now, sla)
         found.append(overdue if f.overdue else not_(overdue))
     found.extend(_ranges(f, zone))
     if f.q:
-        found.append(search(f.q, dialect))
+        found.append(search.condition(f.q, dialect, frequent="q" in frequent))
     return found
 
 
@@ -197,46 +211,3 @@ def _ranges(f: Any, zone: ZoneInfo) -> list[Any]:
 
 def _aware(moment: datetime, zone: ZoneInfo) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
-
-
-def variants(text: str) -> list[str]:
-    """The spellings a case-insensitive search tries where the database folds ASCII only
-    (SQLite): as typed, lower, upper, Title and Capitalized."""
-    text = text.strip()
-    return list(dict.fromkeys([text, text.lower(), text.upper(), text.title(), text.capitalize()]))
-
-
-def _pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def contains(column: Any, text: str, dialect: str) -> ColumnElement[bool]:
-    """``column`` contains ``text``, whatever the case.
-
-    PostgreSQL's ILIKE folds every alphabet; SQLite's LIKE folds ASCII only, so there the usual
-    spellings of the text are tried (``анна`` finds «Анна» and «АННА», not «аННа»)."""
-    if dialect == "postgresql":
-        return column.ilike(_pattern(text.strip()), escape="\\")
-    return or_(*(column.like(_pattern(v), escape="\\") for v in variants(text)))
-
-
-def search(text: str, dialect: str) -> ColumnElement[bool]:
-    """Free text over the client's name, phone and e-mail, the number and the messages.
-
-    Message texts live in the event log: an EXISTS over the conversation's ``message.created``
-    events. Each conversation's events are found by index, but a search over millions of
-    conversations reads every message: a full-text index is the next step at that scale."""
-    message_text = StoredEvent.payload["text"].as_string()
-    in_messages = exists(
-        select(StoredEvent.seq).where(
-            StoredEvent.conversation_id == t.id,
-            StoredEvent.type == "message.created",
-            contains(message_text, text, dialect),
-        )
-    )
-    found = [contains(t[name], text, dialect) for name in ("client_name", "client_phone")]
-    found += [contains(t.client_email, text, dialect), in_messages]
-    if text.strip().isdigit() and len(text.strip()) < 19:
-        found.append(t.number == int(text.strip()))
-    return or_(*found)

@@ -16,10 +16,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Row, and_, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dozor.conversations import filters
+from dozor.conversations import filters, search
 from dozor.conversations.access import Scope
 from dozor.conversations.columns import COLUMNS, DURATION_SQL, DURATIONS, sort_sql
 from dozor.conversations.models import Conversation
+from dozor.live.targets import SlaRules
 
 table = Conversation.__table__
 t = table.c
@@ -71,8 +72,8 @@ def decode_cursor(cursor: str, sort: Sort) -> tuple[Any, int]:
     return value, number
 
 
-def order_by(sort: Sort, now: datetime) -> list[Any]:
-    expression = sort_sql(sort.key, now)
+def order_by(sort: Sort, now: datetime, sla: SlaRules) -> list[Any]:
+    expression = sort_sql(sort.key, now, sla)
     if sort.key == "number":
         return [t.number.desc() if sort.descending else t.number.asc()]
     ordered = expression.desc() if sort.descending else expression.asc()
@@ -81,13 +82,13 @@ def order_by(sort: Sort, now: datetime) -> list[Any]:
     return [ordered, t.number.desc() if sort.descending else t.number.asc()]
 
 
-def after(sort: Sort, value: Any, number: int, now: datetime) -> Any:
+def after(sort: Sort, value: Any, number: int, now: datetime, sla: SlaRules) -> Any:
     """Rows that come strictly after the position (value, number) in this sort."""
     desc = sort.descending
     next_number = t.number < number if desc else t.number > number
     if sort.key == "number":
         return next_number
-    expression = sort_sql(sort.key, now)
+    expression = sort_sql(sort.key, now, sla)
     if value is None:  # the position is among the empty values, which come last
         return and_(expression.is_(None), next_number)
     if not COLUMNS[sort.key].nullable and sort.key not in ("overdue",):
@@ -107,10 +108,18 @@ class Page:
 
 
 def _where(
-    session: AsyncSession, dialog_filter: Any, scope: Scope, now: datetime, zone: ZoneInfo
+    session: AsyncSession,
+    dialog_filter: Any,
+    scope: Scope,
+    now: datetime,
+    zone: ZoneInfo,
+    sla: SlaRules,
+    frequent: frozenset[str] = frozenset(),
 ) -> list[Any]:
     dialect = session.get_bind().dialect.name
-    found = filters.conditions(dialog_filter, now=now, zone=zone, dialect=dialect)
+    found = filters.conditions(
+        dialog_filter, now=now, zone=zone, dialect=dialect, sla=sla, frequent=frequent
+    )
     return [scope.condition(), *found]
 
 
@@ -121,20 +130,24 @@ async def page(
     scope: Scope,
     now: datetime,
     zone: ZoneInfo,
+    sla: SlaRules,
     sort: Sort = Sort(),
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page:
-    """One page of the list: rows of ``conversations`` (with ``sort_value``) in sort order."""
+    """One page of the list: rows of ``conversations`` (with ``sort_value``) in sort order;
+    overdue (to filter or sort by) as ``sla`` has it. A frequent text is checked along the
+    list, a rare one found from its index (``search.frequent``)."""
     limit = max(1, min(limit, MAX_LIMIT))
-    where = _where(session, dialog_filter, scope, now, zone)
+    frequent = await search.frequent(session, dialog_filter)
+    where = _where(session, dialog_filter, scope, now, zone, sla, frequent)
     if cursor:
         value, number = decode_cursor(cursor, sort)
-        where.append(after(sort, value, number, now))
+        where.append(after(sort, value, number, now, sla))
     statement = (
-        select(table, sort_sql(sort.key, now).label("sort_value"))
+        select(table, sort_sql(sort.key, now, sla).label("sort_value"))
         .where(*where)
-        .order_by(*order_by(sort, now))
+        .order_by(*order_by(sort, now, sla))
         .limit(limit + 1)
     )
     rows = list(await session.execute(statement))
@@ -148,7 +161,13 @@ async def page(
 
 
 async def summary(
-    session: AsyncSession, *, dialog_filter: Any, scope: Scope, now: datetime, zone: ZoneInfo
+    session: AsyncSession,
+    *,
+    dialog_filter: Any,
+    scope: Scope,
+    now: datetime,
+    zone: ZoneInfo,
+    sla: SlaRules,
 ) -> dict[str, Any]:
     """The summary line over the whole filtered set: the count, and the average and the
     maximum of every duration (over the conversations where it is defined)."""
@@ -157,7 +176,9 @@ async def summary(
         measures += [func.avg(DURATION_SQL[key]), func.max(DURATION_SQL[key])]
     statement = select(func.count(), *measures).select_from(table)
     row = (
-        await session.execute(statement.where(*_where(session, dialog_filter, scope, now, zone)))
+        await session.execute(
+            statement.where(*_where(session, dialog_filter, scope, now, zone, sla))
+        )
     ).one()
     result: dict[str, Any] = {"count": row[0]}
     for index, key in enumerate(DURATIONS):
@@ -170,7 +191,13 @@ async def summary(
 
 
 async def count(
-    session: AsyncSession, *, dialog_filter: Any, scope: Scope, now: datetime, zone: ZoneInfo
+    session: AsyncSession,
+    *,
+    dialog_filter: Any,
+    scope: Scope,
+    now: datetime,
+    zone: ZoneInfo,
+    sla: SlaRules,
 ) -> int:
-    where = _where(session, dialog_filter, scope, now, zone)
+    where = _where(session, dialog_filter, scope, now, zone, sla)
     return await session.scalar(select(func.count()).select_from(table).where(*where)) or 0

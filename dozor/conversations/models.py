@@ -103,4 +103,15 @@ class Conversation(Base):
             "pinned_operator_id",
             **_where("pinned_operator_id IS NOT NULL"),
         ),
+        # "contains" searches of the client (free text included): trigram indexes, which
+        # PostgreSQL's ILIKE '%…%' uses; SQLite scans these columns
+        *(
+            Index(
+                f"ix_conversations_{name}_trgm",
+                name,
+                postgresql_using="gin",
+                postgresql_ops={name: "gin_trgm_ops"},
+            ).ddl_if(dialect="postgresql")
+            for name in ("client_name", "client_phone", "client_email")
+        ),
     )

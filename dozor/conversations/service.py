@@ -6,10 +6,11 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dozor.conversations import sla
+from dozor.conversations import overdue
 from dozor.conversations.models import Conversation
 from dozor.conversations.state import FIELDS, ConversationState
 from dozor.events.models import StoredEvent
+from dozor.live.targets import SlaRules
 
 DATES = (
     "created_at",
@@ -59,8 +60,9 @@ def state_of(row: Conversation | Row[Any]) -> ConversationState:
     return ConversationState(**{name: getattr(row, name) for name in FIELDS})
 
 
-def as_dict(number: int, state: ConversationState, now: datetime) -> dict[str, Any]:
-    """The conversation as the API and the pages show it: DESIGN.md's keys at the top level."""
+def as_dict(number: int, state: ConversationState, now: datetime, sla: SlaRules) -> dict[str, Any]:
+    """The conversation as the API and the pages show it: DESIGN.md's keys at the top level,
+    overdue by the targets and business hours of ``sla``."""
     data: dict[str, Any] = {"number": number}
     data.update({name: getattr(state, name) for name in PLAIN})
     data["client"] = {
@@ -69,7 +71,7 @@ def as_dict(number: int, state: ConversationState, now: datetime) -> dict[str, A
         "phone": state.client_phone,
         "email": state.client_email,
     }
-    data["overdue"] = sla.is_overdue(state, now)
+    data["overdue"] = overdue.is_overdue(state, now, sla)
     data.update({name: getattr(state, name) for name in DATES})
     data.update({name: getattr(state, name) for name in DURATIONS})
     return data

@@ -1,5 +1,9 @@
 """Overdue (seed 000): a conversation is overdue while it has stayed in its work state longer
-than its group's target for its medium. Time alone flips it; no event is needed."""
+than its group's target for its medium. Time alone flips it; no event is needed.
+
+DESIGN.md's default targets live here; the admin's own targets and business hours, and the
+judgement itself, are ``dozor.live.targets`` (the console) and ``dozor.conversations.overdue``
+(the dialog list)."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,10 +36,3 @@ def deadline(
         return None
     limit = getattr(medium_targets, state.work_state)
     return None if limit is None else state.work_state_since + timedelta(seconds=limit)
-
-
-def is_overdue(
-    state: ConversationState, now: datetime, targets: dict[str, Targets] = DEFAULT_TARGETS
-) -> bool:
-    due = deadline(state, targets)
-    return due is not None and now > due

@@ -15,6 +15,7 @@ from dozor.conversations import access, actions, detail, export, listing, pages,
 from dozor.conversations.api import translations
 from dozor.conversations.columns import COLUMNS, DATES, DURATIONS, LABELS, format_duration
 from dozor.deps import ClockDep, SessionDep, SettingsDep
+from dozor.live import sla_service
 from dozor.preferences import service as preferences
 from dozor.templating import TemplatesDep
 
@@ -43,15 +44,22 @@ async def dialog_list(
     chosen = pages.Chosen.read(request.query_params)
     scope = await access.scope_of_user(session, user)
     now, zone = clock.now(), ZoneInfo(settings.timezone)
+    sla = await sla_service.rules(session, timezone=settings.timezone)
     columns = await pages.chosen_columns(session, user_id=user.id)
-    common = {"dialog_filter": chosen.dialog_filter, "scope": scope, "now": now, "zone": zone}
+    common = {
+        "dialog_filter": chosen.dialog_filter,
+        "scope": scope,
+        "now": now,
+        "zone": zone,
+        "sla": sla,
+    }
     try:
         page = await listing.page(
             session, sort=chosen.sort, cursor=chosen.cursor, limit=chosen.limit, **common
         )
     except listing.CursorError:
         return RedirectResponse(pages.link(request, cursor=None), status_code=303)  # type: ignore[return-value]
-    items = [service.as_dict(r.number, service.state_of(r), now) for r in page.rows]
+    items = [service.as_dict(r.number, service.state_of(r), now, sla) for r in page.rows]
     return templates.render(
         request,
         DIALOGS,
@@ -156,6 +164,7 @@ async def start_export(
     chosen = pages.Chosen.read(QueryParams(query))
     scope = await access.scope_of_user(session, user)
     now, zone = clock.now(), ZoneInfo(settings.timezone)
+    sla = await sla_service.rules(session, timezone=settings.timezone)
     language = templates.language(request)
     job_query = export.Query(
         dialog_filter=chosen.dialog_filter,
@@ -163,10 +172,11 @@ async def start_export(
         sort=chosen.sort,
         columns=await pages.chosen_columns(session, user_id=user.id),
         zone=zone,
+        sla=sla,
         gettext=translations(request.app.state)[language].gettext,
     )
     total = await listing.count(
-        session, dialog_filter=chosen.dialog_filter, scope=scope, now=now, zone=zone
+        session, dialog_filter=chosen.dialog_filter, scope=scope, now=now, zone=zone, sla=sla
     )
     job = export.exports_of(request.app.state).start(
         request.app.state.sessions,

@@ -9,10 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from dozor.conversations import filters, listing
 from dozor.conversations.access import Scope
 from dozor.events.writer import Writer
+from dozor.live.targets import SlaRules
 from tests.factories import T0, Script
 
 ALL = Scope(actor="tests", everything=True)
 MOSCOW = ZoneInfo("Europe/Moscow")
+DEFAULTS = SlaRules()  # DESIGN.md's targets, no business hours
 
 
 def chat(
@@ -23,6 +25,7 @@ def chat(
     operator: str | None = None,
     client: str | None = None,
     phone: str | None = None,
+    email: str | None = None,
     text: str | None = None,
     answer_after: float | None = None,
     closed_after: float | None = None,
@@ -32,7 +35,8 @@ def chat(
     """A chat opened at ``at`` s in ``group``; the client writes ``text``; ``operator`` takes it
     and answers ``answer_after`` s later; closed ``closed_after`` s after opening."""
     script = Script(cid)
-    client_fields = {k: v for k, v in (("name", client), ("phone", phone)) if v}
+    fields = (("name", client), ("phone", phone), ("email", email))
+    client_fields = {k: v for k, v in fields if v}
     script.at(
         at,
         "conversation.opened",
@@ -64,6 +68,7 @@ async def ids(
     scope: Scope = ALL,
     sort: listing.Sort = listing.Sort(),
     limit: int = 50,
+    sla: SlaRules = DEFAULTS,
     **query: Any,
 ) -> list[str]:
     """The ids of the first page of the list filtered by ``query`` (a form's fields)."""
@@ -75,6 +80,7 @@ async def ids(
             scope=scope,
             now=now,
             zone=MOSCOW,
+            sla=sla,
             sort=sort,
             limit=limit,
         )
@@ -100,6 +106,7 @@ async def every_page(
                 scope=ALL,
                 now=now,
                 zone=MOSCOW,
+                sla=DEFAULTS,
                 sort=sort,
                 cursor=cursor,
                 limit=limit,

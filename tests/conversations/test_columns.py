@@ -7,11 +7,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dozor.conversations import service, sla
-from dozor.conversations.columns import DURATION_SQL, overdue_sql
+from dozor.conversations import service
+from dozor.conversations.columns import DURATION_SQL
 from dozor.conversations.models import Conversation
+from dozor.conversations.overdue import is_overdue, overdue_sql
 from dozor.events.writer import Writer
+from dozor.live.targets import SlaRules
 from tests.factories import T0, Script
+
+DEFAULTS = SlaRules()
 
 
 def conversations() -> list[Script]:
@@ -98,7 +102,9 @@ async def test_sql_overdue_agrees_with_sla(
     now = T0 + timedelta(seconds=later)
     async with sessions() as session:
         rows = list(
-            await session.execute(select(Conversation.__table__, overdue_sql(now).label("late")))
+            await session.execute(
+                select(Conversation.__table__, overdue_sql(now, DEFAULTS).label("late"))
+            )
         )
     for row in rows:
-        assert bool(row.late) == sla.is_overdue(service.state_of(row), now), (row.id, later)
+        assert bool(row.late) == is_overdue(service.state_of(row), now, DEFAULTS), (row.id, later)

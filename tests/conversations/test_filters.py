@@ -9,17 +9,25 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from dozor.conversations import filters, listing, pages
+from dozor.conversations import filters, listing, pages, search
 from dozor.conversations.access import Scope
 from dozor.conversations.columns import COLUMNS, DEFAULT_VISIBLE, format_duration, visible
 from dozor.conversations.models import Conversation
+from dozor.live.targets import SlaRules
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 MOSCOW = ZoneInfo("Europe/Moscow")
 
 
-def _sql(dialog_filter, dialect: str = "sqlite") -> str:
-    where = filters.conditions(dialog_filter, now=NOW, zone=MOSCOW, dialect=dialect)
+def _sql(dialog_filter, dialect: str = "sqlite", frequent: set[str] | None = None) -> str:
+    where = filters.conditions(
+        dialog_filter,
+        now=NOW,
+        zone=MOSCOW,
+        dialect=dialect,
+        sla=SlaRules(),
+        frequent=frozenset(frequent or ()),
+    )
     statement = select(Conversation.number).where(*where)
     compiler = sqlite.dialect() if dialect == "sqlite" else postgresql.dialect()
     return str(statement.compile(dialect=compiler, compile_kwargs={"literal_binds": True}))
@@ -95,23 +103,37 @@ def test_a_naive_date_is_read_on_the_centers_clock() -> None:
 
 
 def test_search_looks_in_names_phones_emails_numbers_and_message_texts() -> None:
-    sql = _sql(filters.from_query([("q", "42")]), "postgresql")
+    query = filters.from_query([("q", "4242")])
+    from_index = _sql(query, "postgresql")
     for part in (
-        "conversations.client_name ILIKE '%%42%%'",
-        "conversations.client_phone ILIKE",
-        "conversations.client_email ILIKE",
-        "conversations.number = 42",
-        "EXISTS (SELECT events.seq",
-        "events.type = 'message.created'",
-        "events.payload ->> 'text'",
+        "WHERE conversations.id IN (SELECT found.id",
+        "found.client_name ILIKE '%%4242%%'",
+        "found.client_phone ILIKE",
+        "found.client_email ILIKE",
+        "UNION ALL SELECT events.conversation_id",
+        "WHERE events.type = 'message.created' AND (events.payload ->> 'text') ILIKE '%%4242%%'",
+        "found.number = 4242",
     ):
-        assert part in sql, part
+        assert part in from_index, part
+    along = _sql(query, "postgresql", frequent={"q"})
+    for part in (  # along the list: checked row by row, in a form no index answers
+        "strpos(lower(conversations.client_name), lower('4242')) > 0",
+        "conversations.number = 4242",
+        "EXISTS (SELECT * \nFROM events \nWHERE events.conversation_id = conversations.id "
+        "AND events.type = 'message.created' "
+        "AND strpos(lower(events.payload ->> 'text'), lower('4242')) > 0)",
+    ):
+        assert part in along, part
 
 
-def test_sqlite_search_tries_the_usual_spellings_of_a_cyrillic_word() -> None:
-    assert filters.variants("аННа") == ["аННа", "анна", "АННА", "Анна"]
-    sql = _sql(filters.from_query([("client_name", "анна")]))
+def test_sqlite_searches_its_full_text_tables_or_tries_the_usual_spellings() -> None:
+    assert search.variants("аННа") == ["аННа", "анна", "АННА", "Анна"]
+    query = filters.from_query([("client_name", "анна")])
+    assert "client_search MATCH '{client_name} : \"анна\"'" in _sql(query)
+    sql = _sql(query, frequent={"client_name"})
     assert "LIKE '%анна%'" in sql and "LIKE '%Анна%'" in sql and "LIKE '%АННА%'" in sql
+    messages = _sql(filters.from_query([("q", 'say "hi"')]))
+    assert 'message_search MATCH \'"say ""hi"""\'' in messages
 
 
 def test_like_wildcards_typed_by_the_user_are_literal() -> None:
@@ -168,7 +190,7 @@ def test_empty_values_sort_last_in_both_directions() -> None:
         sort = listing.Sort("closed_at", descending)
         sql = str(
             select(Conversation.number)
-            .order_by(*listing.order_by(sort, NOW))
+            .order_by(*listing.order_by(sort, NOW, SlaRules()))
             .compile(dialect=postgresql.dialect())
         )
         assert "NULLS LAST" in sql

@@ -9,7 +9,7 @@ from dozor.conversations import filters, listing, service
 from dozor.conversations.access import Scope
 from dozor.events.writer import Writer
 from dozor.operators.models import Operator
-from tests.conversations.dialogs import ALL, MOSCOW, chat, every_page, ids, store
+from tests.conversations.dialogs import ALL, DEFAULTS, MOSCOW, chat, every_page, ids, store
 from tests.factories import T0
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -103,6 +103,7 @@ async def test_a_click_on_a_header_sorts_and_empty_values_go_last(
             scope=ALL,
             now=T0,
             zone=MOSCOW,
+            sla=DEFAULTS,
             sort=listing.Sort(key, descending),
         )
     if key == "client_name":
@@ -166,6 +167,7 @@ async def test_the_summary_counts_and_measures_the_filtered_set(
             scope=ALL,
             now=T0,
             zone=MOSCOW,
+            sla=DEFAULTS,
         )
         rows = await listing.page(
             session,
@@ -173,6 +175,7 @@ async def test_the_summary_counts_and_measures_the_filtered_set(
             scope=ALL,
             now=T0,
             zone=MOSCOW,
+            sla=DEFAULTS,
         )
     states = [service.state_of(row) for row in rows.rows]
     assert found["count"] == len(states) == 4

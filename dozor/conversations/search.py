@@ -1,0 +1,183 @@
+"""Text in the dialog list's filter: the free text (client's name, phone and e-mail, the
+number, the messages) and "contains" of the client's fields, fast at millions of rows.
+
+Indexes (migration 0008): on PostgreSQL, ``pg_trgm`` GIN indexes on the client's fields and on
+the message texts, which ``ILIKE '%…%'`` uses; on SQLite, FTS5 tables with the trigram
+tokenizer, ``client_search`` (rowid: the number) and ``message_search`` (rowid: the event's
+seq), kept up to date by triggers. A trigram index cannot search a text shorter than
+``TRIGRAM`` characters.
+
+A page of matches can be found two ways, and neither suits every text:
+
+- **from the matches**: the index gives every match, which are then sorted for the page. Fast
+  for a rare text (an order number, a phone); slow for a frequent one (a word in 1 % of 100
+  million messages is a million matches).
+- **along the list**: the list is walked in its order and each row checked (its messages by
+  the conversation's index). Fast for a frequent text (a page fills after a few hundred rows);
+  a full walk for a rare one.
+
+The database cannot tell which it faces (it has no statistics of words inside texts), so
+``frequent`` measures the text on the newest rows, and a page takes the way that suits it. A
+count or a summary needs every match: always from the matches.
+"""
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select, union_all
+from sqlalchemy import column as sql_column
+from sqlalchemy import table as sql_table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dozor.conversations.models import Conversation
+from dozor.events.models import IS_MESSAGE, MESSAGE_TEXT, StoredEvent
+
+t = Conversation.__table__.c
+CLIENT = ("client_name", "client_phone", "client_email")
+TRIGRAM = 3  # the shortest text a trigram index can search
+SAMPLE = 5000  # the newest conversations, and the newest messages, a text is measured on
+# matches in a sample from which a page is found sooner along the list: about where a walk of
+# the list costs what fetching every match does, at ten million conversations (checking a
+# conversation's messages costs about ten times checking its fields)
+FREQUENT_IN_FIELDS = 2  # a client's field: 0.04 % of the conversations
+FREQUENT_IN_TEXT = 20  # the free text: 0.4 % of the conversations' fields,
+FREQUENT_IN_MESSAGES = 2  # or 0.04 % of the messages (about 0.4 % of the conversations)
+# SQLite's full-text tables (rowid and the hidden column named after the table)
+MESSAGE_SEARCH = sql_table("message_search", sql_column("rowid"), sql_column("message_search"))
+CLIENT_SEARCH = sql_table("client_search", sql_column("rowid"), sql_column("client_search"))
+
+
+def variants(text: str) -> list[str]:
+    """The spellings a case-insensitive search tries where the database folds ASCII only
+    (SQLite's LIKE): as typed, lower, upper, Title and Capitalized."""
+    text = text.strip()
+    return list(dict.fromkeys([text, text.lower(), text.upper(), text.title(), text.capitalize()]))
+
+
+def _pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def contains(column: Any, text: str, dialect: str) -> ColumnElement[bool]:
+    """``column`` contains ``text``, whatever the case, in a form a trigram index answers on
+    PostgreSQL (its planner may still check it row by row).
+
+    PostgreSQL's ILIKE folds every alphabet; SQLite's LIKE folds ASCII only, so there the usual
+    spellings of the text are tried (``анна`` finds «Анна» and «АННА», not «аННа»)."""
+    if dialect == "postgresql":
+        return column.ilike(_pattern(text.strip()), escape="\\")
+    return or_(*(column.like(_pattern(v), escape="\\") for v in variants(text)))
+
+
+def _checked(column: Any, text: str, dialect: str) -> ColumnElement[bool]:
+    """``contains`` in a form no index answers, so the list is walked: on PostgreSQL a position
+    in the lower-cased texts, which is what ILIKE compares."""
+    if dialect == "postgresql":
+        return func.strpos(func.lower(column), func.lower(text.strip())) > 0
+    return contains(column, text, dialect)
+
+
+def _phrase(text: str, column: str | None = None) -> str:
+    """``text`` as an FTS5 phrase (every character literal, quotes doubled), in ``column``."""
+    phrase = '"{}"'.format(text.strip().replace('"', '""'))
+    return f"{{{column}}} : {phrase}" if column else phrase
+
+
+def client_field(name: str, text: str, dialect: str, *, frequent: bool) -> ColumnElement[bool]:
+    """A client's field contains ``text``: along the list when the text is frequent or short,
+    else from the trigram index (SQLite: ``client_search``)."""
+    if frequent or len(text.strip()) < TRIGRAM:
+        return _checked(t[name], text, dialect)
+    if dialect == "postgresql":
+        return contains(t[name], text, dialect)
+    return t.number.in_(_client_hits(_phrase(text, name)))
+
+
+def _client_hits(phrase: str) -> Select[Any]:
+    return select(CLIENT_SEARCH.c.rowid).where(CLIENT_SEARCH.c.client_search.match(phrase))
+
+
+def condition(text: str, dialect: str, *, frequent: bool) -> ColumnElement[bool]:
+    """The free text: the client's name, phone or e-mail, the number, or a message contains it.
+
+    Messages are searched from ``TRIGRAM`` characters on: a shorter text would match nearly
+    every message, and no index can find it."""
+    text = text.strip()
+    number = int(text) if text.isdigit() and len(text) < 19 else None
+    if frequent or len(text) < TRIGRAM:
+        return _along(text, dialect, number)
+    found = Conversation.__table__.alias("found")
+    if dialect == "postgresql":
+        client = select(found.c.id).where(
+            or_(*(contains(found.c[n], text, dialect) for n in CLIENT))
+        )
+    else:
+        client = select(found.c.id).where(found.c.number.in_(_client_hits(_phrase(text))))
+    parts = [client, _message_conversations(text, dialect)]
+    if number is not None:
+        parts.append(select(found.c.id).where(found.c.number == number))
+    return t.id.in_(union_all(*parts))
+
+
+def _along(text: str, dialect: str, number: int | None) -> ColumnElement[bool]:
+    """The free text checked on each row: the list is walked in its order, and a row's
+    messages are read through its conversation's index."""
+    found = [_checked(t[name], text, dialect) for name in CLIENT]
+    if number is not None:
+        found.append(t.number == number)
+    if len(text) >= TRIGRAM:
+        message = _checked(_message_text(dialect), text, dialect)
+        found.append(exists().where(StoredEvent.conversation_id == t.id, IS_MESSAGE, message))
+    return or_(*found)
+
+
+def _message_text(dialect: str) -> ColumnElement[str]:
+    return MESSAGE_TEXT if dialect == "postgresql" else StoredEvent.payload["text"].as_string()
+
+
+def _message_conversations(text: str, dialect: str) -> Select[Any]:
+    """The conversations with a message containing ``text``, from the index, whatever the case
+    (SQLite's trigram tokenizer folds the case of every alphabet)."""
+    if dialect == "postgresql":
+        where = MESSAGE_TEXT.ilike(_pattern(text), escape="\\")
+        return select(StoredEvent.conversation_id).where(IS_MESSAGE, where)
+    hits = select(MESSAGE_SEARCH.c.rowid).where(
+        MESSAGE_SEARCH.c.message_search.match(_phrase(text))
+    )
+    return select(StoredEvent.conversation_id).where(StoredEvent.seq.in_(hits))
+
+
+async def frequent(session: AsyncSession, dialog_filter: Any) -> frozenset[str]:
+    """The text fields of the filter whose text is frequent among the newest rows: a page of
+    them is found along the list (see the module's docstring)."""
+    dialect = session.get_bind().dialect.name
+    found = set()
+    for name in CLIENT:
+        text = getattr(dialog_filter, name)
+        if _long(text) and await _hits(session, (name,), text, dialect) >= FREQUENT_IN_FIELDS:
+            found.add(name)
+    if _long(text := dialog_filter.q) and (
+        await _hits(session, CLIENT, text, dialect) >= FREQUENT_IN_TEXT
+        or await _hits(session, None, text, dialect) >= FREQUENT_IN_MESSAGES
+    ):
+        found.add("q")
+    return frozenset(found)
+
+
+def _long(text: str | None) -> bool:
+    return text is not None and len(text.strip()) >= TRIGRAM
+
+
+async def _hits(
+    session: AsyncSession, fields: tuple[str, ...] | None, text: str, dialect: str
+) -> int:
+    """How many of the newest ``SAMPLE`` conversations (their ``fields``), or messages (no
+    fields), contain ``text``."""
+    if fields is None:
+        newest = select(_message_text(dialect).label("text")).where(IS_MESSAGE)
+        sample = newest.order_by(StoredEvent.seq.desc()).limit(SAMPLE).subquery()
+    else:
+        newest = select(*(t[name] for name in fields)).order_by(t.number.desc())
+        sample = newest.limit(SAMPLE).subquery()
+    found = or_(*(contains(column, text, dialect) for column in sample.c))
+    return await session.scalar(select(func.count()).select_from(sample).where(found)) or 0
