@@ -1,16 +1,20 @@
 """HTML pages of conversations: the dialog list with its filter, columns, saved filters,
 summary line, bulk actions and exports, and each conversation's page."""
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import QueryParams
 
 from dozor.auth.csrf import CsrfDep
 from dozor.auth.deps import PageUserDep
+from dozor.auth.models import User
+from dozor.clock import Clock
+from dozor.config import Settings
 from dozor.conversations import access, actions, detail, export, listing, pages, service
 from dozor.conversations.api import translations
 from dozor.conversations.columns import COLUMNS, DATES, DURATIONS, LABELS, format_duration
@@ -22,6 +26,7 @@ from dozor.templating import TemplatesDep
 router = APIRouter(include_in_schema=False)
 
 DIALOGS = "conversations/dialogs.html"
+SUMMARY = "conversations/_summary.html"
 
 
 @router.get("/")
@@ -42,17 +47,9 @@ async def dialog_list(
 ) -> HTMLResponse:
     """The dialog list (seed 001): the user's columns, filtered, sorted, a page at a time."""
     chosen = pages.Chosen.read(request.query_params)
-    scope = await access.scope_of_user(session, user)
-    now, zone = clock.now(), ZoneInfo(settings.timezone)
-    sla = await sla_service.rules(session, timezone=settings.timezone)
+    common = await _common(chosen, user, session, clock, settings)
+    scope, now, sla = common["scope"], common["now"], common["sla"]
     columns = await pages.chosen_columns(session, user_id=user.id)
-    common = {
-        "dialog_filter": chosen.dialog_filter,
-        "scope": scope,
-        "now": now,
-        "zone": zone,
-        "sla": sla,
-    }
     try:
         page = await listing.page(
             session, sort=chosen.sort, cursor=chosen.cursor, limit=chosen.limit, **common
@@ -70,7 +67,6 @@ async def dialog_list(
         items=items,
         names=await pages.names_for(session, items, columns),
         next_cursor=page.next_cursor,
-        summary=await listing.summary(session, **common),
         durations=DURATIONS,
         columns_dates=DATES,
         all_columns=COLUMNS,
@@ -85,6 +81,45 @@ async def dialog_list(
         flag_labels=LABELS["flag"],
         direction_labels=LABELS["direction"],
     )
+
+
+@router.get("/conversations/_summary")
+async def dialog_summary(
+    request: Request,
+    user: PageUserDep,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    templates: TemplatesDep,
+) -> HTMLResponse:
+    """The summary line of the filtered list, which the page loads apart from its rows."""
+    chosen = pages.Chosen.read(request.query_params)
+    summary = await listing.summary(
+        session, **await _common(chosen, user, session, clock, settings)
+    )
+    return templates.render(
+        request,
+        SUMMARY,
+        user=user,
+        summary=summary,
+        durations=DURATIONS,
+        all_columns=COLUMNS,
+        fmt_duration=format_duration,
+    )
+
+
+async def _common(
+    chosen: pages.Chosen, user: User, session: AsyncSession, clock: Clock, settings: Settings
+) -> dict[str, Any]:
+    """What a page of the list and its summary line both need: the filter, the user's scope,
+    the moment and the SLA rules that say what is overdue."""
+    return {
+        "dialog_filter": chosen.dialog_filter,
+        "scope": await access.scope_of_user(session, user),
+        "now": clock.now(),
+        "zone": ZoneInfo(settings.timezone),
+        "sla": await sla_service.rules(session, timezone=settings.timezone),
+    }
 
 
 @router.post("/conversations/columns", dependencies=[CsrfDep])

@@ -4,6 +4,8 @@ typed runs in the page."""
 
 from typing import Any
 
+from playwright.sync_api import expect
+
 from dozor.auth import service as auth_service
 from dozor.auth.models import UserGroup
 from dozor.directory.models import Group
@@ -99,7 +101,7 @@ def test_choose_columns_sort_filter_open_and_close(live_server: LiveServer, page
     page.fill("input[name=q]", "ЗАКАЗ")
     page.click("form.filter-form button.primary")
     assert _ids(page) == ["c1"]
-    assert "Найдено: 1" in page.inner_text("#summary")
+    expect(page.locator("#summary")).to_contain_text("Найдено: 1")  # loaded after the rows
 
     # open it and close it
     page.click("tr[data-id=c1] td.menu a")

@@ -19,10 +19,22 @@ def test_the_list_shows_the_default_columns_and_the_summary(staff: Staff) -> Non
     staff.push(chat("a", client="Анна", operator="op-bob", answer_after=30), chat("b", at=1))
     page = staff.as_("ada").get("/conversations").text
     assert _headers(page)[:3] == ["number", "created_at", "channel_id"]
-    assert "Найдено: 2" in page
-    assert "Ожидание ответа оператора: ср. 0:31, макс. 0:31" in page
+    assert 'hx-get="/conversations/_summary?' in page and 'hx-trigger="load"' in page
+    summary = staff.as_("ada").get("/conversations/_summary").text
+    assert "Найдено: 2" in summary
+    assert "Ожидание ответа оператора: ср. 0:31, макс. 0:31" in summary
     assert 'href="/conversations/a"' in page
     assert '<a href="/conversations">Диалоги</a>' in page  # the top bar's link
+
+
+def test_the_summary_line_counts_only_what_the_user_may_see(staff: Staff) -> None:
+    staff.push(chat("a", client="Анна"), chat("b", at=1, group="sales"))
+    assert "Найдено: 2" in staff.as_("ada").get("/conversations/_summary").text
+    assert "Найдено: 1" in staff.as_("alice").get("/conversations/_summary").text
+    assert "Найдено: 1" in staff.as_("sam").get("/conversations/_summary?q=&group=sales").text
+    assert "Найдено: 0" in staff.as_("sam").get("/conversations/_summary?group=support").text
+    anonymous = staff.anonymous().get("/conversations/_summary", follow_redirects=False)
+    assert anonymous.status_code == 303
 
 
 def test_chosen_columns_are_kept_for_the_user(staff: Staff) -> None:
