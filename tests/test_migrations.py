@@ -7,7 +7,6 @@ shadow tables, a view and triggers). A test below checks that those are there.
 """
 
 import asyncio
-from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -17,8 +16,8 @@ from sqlalchemy import text
 from dozor import models  # noqa: F401  (every table on the metadata)
 from dozor.config import Settings
 from dozor.db import Base, create_engine
+from dozor.migrate import FULL_TEXT, include_object
 
-FULL_TEXT = ("message_search", "client_search")
 SQLITE_SEARCH = {
     *FULL_TEXT,
     "message_texts",
@@ -34,13 +33,7 @@ def _differences(settings: Settings) -> list:  # type: ignore[type-arg]
         engine = create_engine(settings)
         dialect = engine.dialect.name
 
-        def include(item: Any, name: str | None, kind: str, reflected: bool, _other: Any) -> bool:
-            ddl_if = getattr(item, "_ddl_if", None)
-            if ddl_if is not None and ddl_if.dialect not in (None, dialect):
-                return False
-            return not (kind == "table" and (name or "").startswith(FULL_TEXT))
-
-        opts = {"compare_type": True, "include_object": include}
+        opts = {"compare_type": True, "include_object": include_object(dialect)}
         async with engine.connect() as connection:
             diff = await connection.run_sync(
                 lambda sync: compare_metadata(

@@ -7,6 +7,7 @@ from sqlalchemy.engine import Connection
 
 from dozor import models  # noqa: F401  (registers every table on the metadata)
 from dozor.db import Base
+from dozor.migrate import include_object
 
 target_metadata = Base.metadata
 
@@ -17,6 +18,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,  # ALTER on SQLite goes through table copies
         compare_type=True,
+        include_object=include_object(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()
