@@ -19,6 +19,7 @@ from dozor.console.views import start as console_start
 from dozor.db import create_engine, sessionmaker, write_sessionmaker
 from dozor.events.contract import event_adapter
 from dozor.events.writer import Writer
+from dozor.lib import i18n
 from dozor.live import store as live_store
 from dozor.tasks import scheduler as tasks_scheduler
 
@@ -69,7 +70,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.shutdown_hooks.insert(0, alerts_evaluator.stop)  # before the live state it reads
     app.state.startup_hooks.append(alerts_delivery.start)
     app.state.shutdown_hooks.append(alerts_delivery.stop)
-    app.state.templates = templating.create(settings)
+    # the catalogs, compiled once: pages, e-mails and exports all speak from them
+    app.state.translations = i18n.load()
+    app.state.templates = templating.create(settings, app.state.translations)
     app.state.known_tokens = {}  # API token → (name, when checked): see auth/deps.py
     app.add_exception_handler(csrf.CsrfError, csrf.rejected)
     app.add_middleware(

@@ -179,6 +179,11 @@ class Settings(BaseSettings):
         return f"sqlite+aiosqlite:///{self.data_dir / 'dozor.sqlite3'}"
 
     @property
+    def public_url(self) -> str:
+        """The web interface's address in links sent out (e-mails, webhooks)."""
+        return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
     def is_sqlite(self) -> bool:
         return self.effective_database_url.startswith("sqlite")
 

@@ -60,8 +60,8 @@ class Templates:
         return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
-def create(settings: Settings) -> Templates:
-    return Templates(settings, i18n.load())
+def create(settings: Settings, translations: dict[str, Translations]) -> Templates:
+    return Templates(settings, translations)
 
 
 def _environment(

@@ -256,7 +256,7 @@ async def start(app: FastAPI) -> None:
     """Startup hook: deliver alerts while the app runs."""
     state = app.state
     state.alert_delivery = Deliverer(
-        state.sessions, state.write_sessions, state.clock, state.settings
+        state.sessions, state.write_sessions, state.clock, state.settings, state.translations
     )
     state.alert_delivery.start()
 

@@ -14,7 +14,6 @@ from dozor.config import Settings
 from dozor.console import indicators
 from dozor.lib import i18n
 from dozor.lib.labels import N_
-from dozor.tasks.texts import base_url
 
 Gettext = Callable[[str], str]
 
@@ -46,7 +45,7 @@ def console_link(settings: Settings, *, scope: str, scope_id: str, window: str) 
     """The console showing the alert's scope and window."""
     query = {"group": "g", "operator": "op"}.get(scope)
     params = ([(query, scope_id)] if query else []) + [("w", window)]
-    return f"{base_url(settings)}/console?{urlencode(params)}"
+    return f"{settings.public_url}/console?{urlencode(params)}"
 
 
 def scope_title(gettext: Gettext, scope: str, name: str | None) -> str:

@@ -141,7 +141,7 @@ async def export_conversations(
         columns=visible(params.columns or list(COLUMNS)),
         zone=ZoneInfo(settings.timezone),
         sla=sla,
-        gettext=translations(request.app.state)[language].gettext,
+        gettext=request.app.state.translations[language].gettext,
     )
     sessions, now = request.app.state.sessions, clock.now()
     disposition = {"Content-Disposition": f'attachment; filename="conversations.{params.format}"'}
@@ -154,13 +154,6 @@ async def export_conversations(
     return StreamingResponse(
         body, media_type=export.MEDIA_TYPES[params.format], headers=disposition
     )
-
-
-def translations(state: Any) -> Any:
-    """The catalogs, compiled once per app."""
-    if getattr(state, "dialog_translations", None) is None:
-        state.dialog_translations = i18n.load()
-    return state.dialog_translations
 
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationDetail)

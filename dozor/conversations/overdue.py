@@ -9,8 +9,7 @@ time runs until ``now``. The SQL is then a few ranges of the ``(work_state, work
 index, whatever the size of the table.
 """
 
-from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, false, func, or_
@@ -18,8 +17,9 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from dozor.conversations.models import Conversation
 from dozor.conversations.state import ConversationState
+from dozor.live import hours
 from dozor.live import targets as sla_targets
-from dozor.live.hours import MINUTES_A_DAY, Week
+from dozor.live.hours import Week
 from dozor.live.targets import MEDIA, PAUSED_MEDIA, WORK_STATES, SlaRules
 
 t = Conversation.__table__.c
@@ -73,45 +73,4 @@ def cutoff_of(now: datetime, seconds: float, week: Week | None, zone: ZoneInfo) 
     ``now``; None when that can never happen (a week with no open hour)."""
     if week is None:
         return now - timedelta(seconds=seconds), False
-    return _open_cutoff(now, max(seconds, 0.0), week, zone)
-
-
-def _open_cutoff(now: datetime, seconds: float, week: Week, zone: ZoneInfo) -> Cutoff | None:
-    """The inverse of ``hours.add_open_time``: the open ranges are walked back from ``now``,
-    their time counted until it reaches ``seconds``.
-
-    Where open time runs right up to ``now``, a deadline reached exactly at ``now`` is not yet
-    past, so the moment from which exactly ``seconds`` of open time remain is not overdue (nor
-    the closed time just after it); where ``now`` is closed, that moment is overdue too. A
-    target of 0 is past from the first open moment after the start."""
-    latest: datetime | None = None  # the end of the open time nearest before now
-    for begin, end in _ranges_back(now, week, zone):
-        latest = latest or end
-        span = (end - begin).total_seconds()
-        if seconds == 0:
-            return end, False
-        if seconds < span:
-            return end - timedelta(seconds=seconds), latest < now
-        if seconds == span and latest < now:
-            return begin, True
-        seconds -= span
-    return None
-
-
-def _ranges_back(now: datetime, week: Week, zone: ZoneInfo) -> Iterator[tuple[datetime, datetime]]:
-    """The open ranges before ``now``, latest first (the one around ``now`` cut at it)."""
-    if not any(week):
-        return
-    day = now.astimezone(zone).date()
-    while True:
-        for opens, closes in reversed(week[day.weekday()]):
-            begin, end = _moment(day, opens, zone), min(_moment(day, closes, zone), now)
-            if begin < end:
-                yield begin, end
-        day -= timedelta(days=1)
-
-
-def _moment(day: date, minute: int, zone: ZoneInfo) -> datetime:
-    if minute == MINUTES_A_DAY:
-        day, minute = day + timedelta(days=1), 0
-    return datetime.combine(day, time(minute // 60, minute % 60), tzinfo=zone)
+    return hours.open_cutoff(now, max(seconds, 0.0), week, zone)

@@ -16,7 +16,6 @@ from dozor.auth.models import User
 from dozor.clock import Clock
 from dozor.config import Settings
 from dozor.conversations import access, actions, detail, export, listing, pages, service
-from dozor.conversations.api import translations
 from dozor.conversations.columns import COLUMNS, DATES, DURATIONS, LABELS, format_duration
 from dozor.deps import ClockDep, SessionDep, SettingsDep
 from dozor.live import sla_service
@@ -208,7 +207,7 @@ async def start_export(
         columns=await pages.chosen_columns(session, user_id=user.id),
         zone=zone,
         sla=sla,
-        gettext=translations(request.app.state)[language].gettext,
+        gettext=request.app.state.translations[language].gettext,
     )
     total = await listing.count(
         session, dialog_filter=chosen.dialog_filter, scope=scope, now=now, zone=zone, sla=sla

@@ -9,6 +9,7 @@ center's clock (``DOZOR_TIMEZONE``). People write it as a short spec::
 A day left out is closed; ``24:00`` ends a day. Pure functions, no database.
 """
 
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -117,6 +118,44 @@ def add_open_time(start: datetime, seconds: float, week: Week, zone: ZoneInfo) -
                 return begin + timedelta(seconds=remaining)
             remaining -= span
         day += timedelta(days=1)
+
+
+def open_cutoff(
+    now: datetime, seconds: float, week: Week, zone: ZoneInfo
+) -> tuple[datetime, bool] | None:
+    """The inverse of ``add_open_time``: the moment from which ``seconds`` of open time run
+    until ``now``, and whether a start exactly at it is past. The open ranges are walked back
+    from ``now``, their time counted until it reaches ``seconds``; None for a week never open.
+
+    Where open time runs right up to ``now``, a deadline reached exactly at ``now`` is not yet
+    past, so the moment from which exactly ``seconds`` of open time remain is not overdue (nor
+    the closed time just after it); where ``now`` is closed, that moment is overdue too. A
+    target of 0 is past from the first open moment after the start."""
+    latest: datetime | None = None  # the end of the open time nearest before now
+    for begin, end in _ranges_back(now, week, zone):
+        latest = latest or end
+        span = (end - begin).total_seconds()
+        if seconds == 0:
+            return end, False
+        if seconds < span:
+            return end - timedelta(seconds=seconds), latest < now
+        if seconds == span and latest < now:
+            return begin, True
+        seconds -= span
+    return None
+
+
+def _ranges_back(now: datetime, week: Week, zone: ZoneInfo) -> Iterator[tuple[datetime, datetime]]:
+    """The open ranges before ``now``, latest first (the one around ``now`` cut at it)."""
+    if not any(week):
+        return
+    day = now.astimezone(zone).date()
+    while True:
+        for opens, closes in reversed(week[day.weekday()]):
+            begin, end = _moment(day, opens, zone), min(_moment(day, closes, zone), now)
+            if begin < end:
+                yield begin, end
+        day -= timedelta(days=1)
 
 
 def is_open(moment: datetime, week: Week, zone: ZoneInfo) -> bool:

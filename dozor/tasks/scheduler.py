@@ -122,7 +122,7 @@ async def start(app: FastAPI) -> None:
     """Startup hook: deliver task notifications while the app runs."""
     state = app.state
     state.task_scheduler = Scheduler(
-        state.sessions, state.write_sessions, state.clock, state.settings
+        state.sessions, state.write_sessions, state.clock, state.settings, state.translations
     )
     state.task_scheduler.start()
 

@@ -24,10 +24,6 @@ def deadline(due_date: date | None, due_time: time | None, language: str) -> str
     return f"{text} {due_time:%H:%M}" if due_time is not None else text
 
 
-def base_url(settings: Settings) -> str:
-    return (settings.base_url or f"http://{settings.host}:{settings.port}").rstrip("/")
-
-
 def email(
     *, kind: str, task: Task, language: str, settings: Settings, gettext: Callable[[str], str]
 ) -> tuple[str, str]:
@@ -37,7 +33,7 @@ def email(
         LABELS["status"][task.status],
         LABELS["priority"][task.priority],
     )
-    url = f"{base_url(settings)}/tasks/{task.id}"
+    url = f"{settings.public_url}/tasks/{task.id}"
     lines = [
         gettext(what),
         "",
