@@ -42,12 +42,13 @@ async def test_setup_writes_the_directory_and_users_and_runs_twice(
         memberships = await session.scalar(select(func.count()).select_from(OperatorGroup))
         assert memberships == sum(len(o.groups) for o in center.OPERATORS)
         users = {
-            u.username: (u.role, u.operator_id) for u in (await session.scalars(select(User))).all()
+            u.username: (u.role, u.operator_id, u.email)
+            for u in (await session.scalars(select(User))).all()
         }
         assert users == {
-            "admin": ("admin", None),
-            "supervisor": ("supervisor", None),
-            "operator": ("operator", "op-01"),
+            "admin": ("admin", None, "admin@dozor.example"),
+            "supervisor": ("supervisor", None, "supervisor@dozor.example"),
+            "operator": ("operator", "op-01", "operator@dozor.example"),
         }
         for username, _, password, _ in setup.USERS:
             user = await auth_service.authenticate(session, username=username, password=password)
