@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import QueryParams
 
-from dozor.alerts import evaluator, forms, log, service
+from dozor.alerts import evaluator, forms, log, service, texts
 from dozor.alerts.models import KINDS, ZONES, AlertRule
 from dozor.auth.csrf import CsrfDep
 from dozor.auth.models import User
@@ -64,6 +64,7 @@ async def log_page(
         error=error,
         status_code=422 if error else 200,
         rules=await service.listing(session, visible=groups),
+        window_labels=texts.WINDOWS,
         **_choices(request, groups),
     )
 
@@ -126,6 +127,7 @@ async def rules_page(
         "alerts/rules.html",
         user=user,
         rules=await service.listing(session, visible=groups),
+        window_labels=texts.WINDOWS,
         zones=zones,
         names=_names(request),
         by_key=indicators.BY_KEY,
@@ -295,6 +297,7 @@ async def _form(
         error=error,
         saved=saved,
         windows=WINDOWS,
+        window_labels=texts.WINDOWS,
         people=people.all(),
         status_code=422 if error else 200,
         **choices,

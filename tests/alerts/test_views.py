@@ -272,6 +272,8 @@ def test_a_supervisor_creates_a_rule_through_the_form(center: Center) -> None:
     assert f'value="{alice_id}" checked' in page and "duty@example.com\nboss@example.com" in page
     listed = alice.get("/alerts/rules").text
     assert f'data-rule="{rule_id}"' in listed and "Группа: Поддержка" in listed
+    assert '<option value="15m" selected>15 мин</option>' in page  # a window by its label
+    assert "(15 мин)" in listed
 
 
 def test_the_rules_are_their_scopes_own(center: Center) -> None:
