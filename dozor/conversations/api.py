@@ -59,10 +59,10 @@ async def _scope(request: Request, caller: CallerDep) -> access.Scope:
 ScopeDep = Annotated[access.Scope, Depends(_scope)]
 
 
-async def _sla(request: Request, settings: SettingsDep) -> SlaRules:
-    """The admin's targets and business hours, read once for the request (overdue)."""
-    async with request.app.state.sessions() as session:
-        return await sla_service.rules(session, timezone=settings.timezone)
+async def _sla(session: SessionDep, settings: SettingsDep) -> SlaRules:
+    """The admin's targets and business hours, read once for the request (overdue), in the
+    request's own session."""
+    return await sla_service.rules(session, timezone=settings.timezone)
 
 
 SlaDep = Annotated[SlaRules, Depends(_sla)]

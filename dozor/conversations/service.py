@@ -1,4 +1,4 @@
-"""Conversation queries: one conversation with its messages, the latest ones."""
+"""Conversation queries: one conversation with its messages, and how the API shows it."""
 
 from datetime import datetime
 from typing import Any
@@ -7,32 +7,12 @@ from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dozor.conversations import overdue
+from dozor.conversations.columns import DATES, DURATIONS
 from dozor.conversations.models import Conversation
 from dozor.conversations.state import FIELDS, ConversationState
 from dozor.events.models import StoredEvent
 from dozor.live.targets import SlaRules
 
-DATES = (
-    "created_at",
-    "queued_at",
-    "first_answer_at",
-    "accepted_at",
-    "last_message_at",
-    "operator_closed_at",
-    "closed_at",
-    "changed_at",
-)
-DURATIONS = (
-    "wait_first_answer",
-    "time_to_accept",
-    "time_to_operator_close",
-    "duration",
-    "first_message_response",
-    "bot_time",
-    "response_total",
-    "response_avg",
-    "response_max",
-)
 PLAIN = (
     "id",
     "channel_id",
