@@ -23,6 +23,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from dozor.alerts.models import AlertDelivery, AlertLog
 from dozor.console import indicators
+from dozor.directory import service as directory_service
 from dozor.directory.models import Group
 from dozor.operators.models import Operator, OperatorGroup
 
@@ -168,10 +169,9 @@ async def deliveries(session: AsyncSession, log_ids: list[int]) -> dict[int, lis
 
 async def scope_names(session: AsyncSession, rows: list[AlertLog]) -> dict[tuple[str, str], str]:
     """The names of the groups and operators the rows are about (an unknown id: none)."""
-    wanted = {kind: {r.scope_id for r in rows if r.scope == kind} for kind in ("group", "operator")}
     names: dict[tuple[str, str], str] = {}
     for kind, model in (("group", Group), ("operator", Operator)):
-        if wanted[kind]:
-            statement = select(model.id, model.name).where(model.id.in_(sorted(wanted[kind])))
-            names.update(((kind, i), n) for i, n in (await session.execute(statement)).all())
+        wanted = {r.scope_id for r in rows if r.scope == kind}
+        found = await directory_service.names(session, model, wanted)
+        names.update(((kind, i), n) for i, n in found.items())
     return names
