@@ -8,8 +8,6 @@ indicator and scope, so it is judged (and read) the same after the rule is edite
 Queries only: no commits.
 """
 
-import base64
-import binascii
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -25,6 +23,7 @@ from dozor.alerts.models import AlertDelivery, AlertLog
 from dozor.console import indicators
 from dozor.directory import service as directory_service
 from dozor.directory.models import Group
+from dozor.lib import cursor as cursors
 from dozor.operators.models import Operator, OperatorGroup
 
 MAX_LIMIT = 200
@@ -100,19 +99,17 @@ def visible(groups: frozenset[str] | None) -> ColumnElement[bool]:
 
 
 def encode_cursor(row: AlertLog) -> str:
-    raw = f"{row.at.isoformat()}|{row.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursors.pack([row.at.isoformat(), row.id])
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, _, row_id = raw.partition("|")
+        at, row_id = cursors.unpack(cursor)
         moment = datetime.fromisoformat(at)
-        if moment.tzinfo is None:
-            raise ValueError("a naive time")
-        return moment, int(row_id)
-    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+        if moment.tzinfo is None or not isinstance(row_id, int):
+            raise ValueError("a naive time or no id")
+        return moment, row_id
+    except (TypeError, ValueError) as error:
         raise CursorError("the cursor is not one of the alert log's") from error
 
 

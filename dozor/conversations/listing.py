@@ -5,9 +5,6 @@ strictly after it, so conversations arriving meanwhile never shift or repeat row
 opaque to callers: base64 of the sort, its direction and that position.
 """
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +17,7 @@ from dozor.conversations import filters, search
 from dozor.conversations.access import Scope
 from dozor.conversations.columns import COLUMNS, DURATION_SQL, DURATIONS, sort_sql
 from dozor.conversations.models import Conversation
+from dozor.lib import cursor as cursors
 from dozor.live.targets import SlaRules
 
 table = Conversation.__table__
@@ -51,16 +49,14 @@ class Sort:
 def encode_cursor(sort: Sort, value: Any, number: int) -> str:
     if isinstance(value, datetime):
         value = value.isoformat()
-    raw = json.dumps([sort.key, sort.direction, value, number], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return cursors.pack([sort.key, sort.direction, value, number])
 
 
 def decode_cursor(cursor: str, sort: Sort) -> tuple[Any, int]:
     """The position a cursor names; ``CursorError`` when it is foreign or for another sort."""
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        key, direction, value, number = json.loads(raw)
-    except (binascii.Error, ValueError, TypeError) as error:
+        key, direction, value, number = cursors.unpack(cursor)
+    except ValueError as error:
         raise CursorError("the cursor is not one of this list's") from error
     if (key, direction) != (sort.key, sort.direction) or not isinstance(number, int):
         raise CursorError("the cursor belongs to another sort: start from the first page")
