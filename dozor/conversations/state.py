@@ -7,7 +7,6 @@ the order they arrived in. Every field here is a column of the ``conversations``
 from dataclasses import dataclass, fields
 from datetime import datetime
 from operator import attrgetter
-from typing import Any
 
 from dozor.events import contract as c
 
@@ -15,7 +14,7 @@ ACTIVE_DETAILED = ("new", "queued", "in_work", "waiting", "waiting_again", "answ
 
 
 # not frozen: a frozen dataclass's __init__ pays object.__setattr__ for each of ~60 fields on
-# every event folded (bench/ingest.py); the fold still never mutates a state, it builds a new one
+# every event folded (bench/ingest.py); ``apply`` never changes the state it is given
 @dataclass(slots=True)
 class ConversationState:
     id: str
@@ -185,47 +184,45 @@ def fold(events: list[c.ConversationEvent]) -> ConversationState:
     ordered = sorted({e.id: e for e in events}.values(), key=c.sort_key)
     state = new_state(ordered[0])
     for event in ordered:
-        state = apply(state, event)
+        fold_into(state, event)
     return state
 
 
 def apply(state: ConversationState, event: c.ConversationEvent) -> ConversationState:
-    """Fold one event (the latest so far) into ``state``."""
-    if state.closed_at is not None and event.type in _ROUTING:
-        changes: dict = {}  # closed is final: a late take or transfer changes nothing
-    else:
-        changes = _HANDLERS[event.type](state, event)
-    changes.update(
-        changed_at=max(state.changed_at, event.ts),
-        last_ts=event.ts,
-        last_rank=c.TYPE_RANK[event.type],
-        last_event_id=event.id,
+    """Fold one event (the latest so far) into a copy of ``state``."""
+    new = ConversationState(*_ALL_FIELDS(state))
+    fold_into(new, event)
+    return new
+
+
+def fold_into(state: ConversationState, event: c.ConversationEvent) -> None:
+    """``apply`` without the copy: changes ``state`` itself, so only for a state that nobody
+    else holds (one just built or read). The handlers read the state before the event."""
+    closed_before, operator_before, work_before = (
+        state.closed_at,
+        state.operator_id,
+        state.work_state,
     )
-    new = _replace(state, changes)
-    work = _work_state(new)
-    detailed = _detailed_status(new)
-    since = event.ts if work != state.work_state or new.work_state_since is None else None
-    return _replace(
-        new,
-        {
-            **_queue(state, new, event.ts),
-            "work_state": work,
-            "work_state_since": since or new.work_state_since,
-            "detailed_status": detailed,
-            "status": _status(detailed),
-        },
-    )
+    # closed is final: a late take or transfer changes nothing
+    if closed_before is None or event.type not in _ROUTING:
+        for name, value in _HANDLERS[event.type](state, event).items():
+            setattr(state, name, value)
+    ts = event.ts
+    if ts > state.changed_at:
+        state.changed_at = ts
+    state.last_ts, state.last_rank, state.last_event_id = ts, c.TYPE_RANK[event.type], event.id
+    work = _work_state(state)
+    if work != work_before or state.work_state_since is None:
+        state.work_state_since = ts
+    state.work_state = work
+    state.detailed_status = _detailed_status(state)
+    state.status = _status(state.detailed_status)
+    _leave_queue(state, closed_before, operator_before, ts)
 
 
-def _replace(state: ConversationState, changes: dict[str, Any]) -> ConversationState:
-    """``dataclasses.replace``, without its per-field work: the fold's hot spot (bench/ingest)."""
-    values = list(_ALL_FIELDS(state))
-    for name, value in changes.items():
-        values[_POSITION[name]] = value
-    return ConversationState(*values)
-
-
-def _queue(before: ConversationState, after: ConversationState, ts: datetime) -> dict:
+def _leave_queue(
+    s: ConversationState, closed_before: datetime | None, operator_before: str | None, ts: datetime
+) -> None:
     """The queue as an event changed it: who waits, and the contact's first exit.
 
     A contact waits from the moment it enters a group's queue with no operator, and keeps its
@@ -233,19 +230,16 @@ def _queue(before: ConversationState, after: ConversationState, ts: datetime) ->
     it (accepted, handed over by a transfer, or answered by an operator's message) or when it
     ends untaken. Only that first exit counts: a re-queue after a take is never a loss.
     """
-    changes: dict = {}
-    if after.operator_id is not None or after.closed_at is not None:
-        changes.update(queue_since=None)
-    if after.left_queue_at is not None or before.closed_at is not None:
-        return changes
-    if after.closed_at is not None:
-        if after.queued_at is not None:
-            changes.update(left_queue_at=ts, queue_group_id=after.group_id)
-    elif before.operator_id is None and after.operator_id is not None:
-        changes.update(
-            left_queue_at=ts, queue_group_id=after.group_id, accepted_operator_id=after.operator_id
-        )
-    return changes
+    if s.operator_id is not None or s.closed_at is not None:
+        s.queue_since = None
+    if s.left_queue_at is not None or closed_before is not None:
+        return
+    if s.closed_at is not None:
+        if s.queued_at is not None:
+            s.left_queue_at, s.queue_group_id = ts, s.group_id
+    elif operator_before is None and s.operator_id is not None:
+        s.left_queue_at, s.queue_group_id = ts, s.group_id
+        s.accepted_operator_id = s.operator_id
 
 
 # -- statuses ------------------------------------------------------------------------------------
@@ -301,7 +295,7 @@ def _opened(s: ConversationState, e: c.ConversationOpened) -> dict:
 
 
 def _enter_queue(s: ConversationState, group_id: str, ts: datetime) -> dict:
-    # a move from queue to queue keeps the wait; ``_queue`` drops it while an operator has it
+    # a move from queue to queue keeps the wait; ``_leave_queue`` drops it while an operator has it
     return dict(group_id=group_id, queued_at=s.queued_at or ts, queue_since=s.queue_since or ts)
 
 
@@ -478,4 +472,3 @@ _HANDLERS = {
 
 FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ConversationState))
 _ALL_FIELDS = attrgetter(*FIELDS)
-_POSITION = {name: index for index, name in enumerate(FIELDS)}

@@ -1,0 +1,128 @@
+"""The write path's statements through SQLAlchemy, for any database: what SQLite runs, and what
+the PostgreSQL ones (``events/pg.py``) must store alike. Same functions, same arguments.
+
+Lists of ids go in chunks: SQLite caps the parameters of one statement.
+"""
+
+from collections.abc import Iterable
+from dataclasses import fields
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dozor.conversations import service as conversations_service
+from dozor.conversations import state as conversation_state
+from dozor.conversations.models import Conversation
+from dozor.db import upsert
+from dozor.directory.models import Channel
+from dozor.events import contract as c
+from dozor.events.models import StoredEvent
+from dozor.operators import service as operators_service
+from dozor.operators import state as operator_state
+from dozor.operators.models import Operator
+
+CHUNK = 500
+OPERATOR_STATE_COLUMNS = tuple(f.name for f in fields(operator_state.StatusState))
+# what the payload leaves out: the event's own columns (``ingest.from_stored`` puts them back);
+# a set, not a frozenset, which pydantic-core converts on every call
+PAYLOAD_EXCLUDES = {"id", "type", "ts"}
+
+
+def chunks(items: list[Any]) -> Iterable[list[Any]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def operator_columns(state: operator_state.StatusState) -> dict[str, Any]:
+    return {name: getattr(state, name) for name in OPERATOR_STATE_COLUMNS}
+
+
+async def stored_ids(session: AsyncSession, ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in chunks(ids):
+        rows = await session.execute(select(StoredEvent.id).where(StoredEvent.id.in_(chunk)))
+        found.update(rows.scalars())
+    return found
+
+
+async def channel_media(session: AsyncSession, ids: list[str]) -> dict[str, str]:
+    media: dict[str, str] = {}
+    for chunk in chunks(ids):
+        rows = await session.execute(
+            select(Channel.id, Channel.medium).where(Channel.id.in_(chunk))
+        )
+        media.update({row.id: row.medium for row in rows})
+    return media
+
+
+async def append(session: AsyncSession, events: list[c.Event], received_at: datetime) -> None:
+    rows = [
+        {
+            "id": e.id,
+            "type": e.type,
+            "ts": e.ts,
+            "conversation_id": e.__dict__.get("conversation_id"),
+            "operator_id": e.__dict__.get("operator_id"),
+            "payload": e.model_dump(mode="json", exclude=PAYLOAD_EXCLUDES, exclude_none=True),
+            "received_at": received_at,
+        }
+        for e in events
+    ]
+    await session.execute(StoredEvent.__table__.insert(), rows)
+
+
+async def load_conversations(
+    session: AsyncSession, ids: list[str]
+) -> dict[str, conversation_state.ConversationState]:
+    table = Conversation.__table__
+    columns = [table.c[name] for name in conversation_state.FIELDS]
+    loaded = {}
+    for chunk in chunks(ids):
+        rows = await session.execute(select(*columns).where(table.c.id.in_(chunk)))
+        for row in rows:
+            loaded[row.id] = conversations_service.state_of(row)
+    return loaded
+
+
+@cache
+def _conversation_upsert(dialect: str) -> Any:
+    # built once: generating ``excluded`` for every column costs more than storing a batch
+    fields = [n for n in conversation_state.FIELDS if n != "id"]
+    return upsert(Conversation.__table__, dialect, key=["id"], update=fields)
+
+
+async def save_conversations(
+    session: AsyncSession, states: list[conversation_state.ConversationState]
+) -> None:
+    statement = _conversation_upsert(session.bind.dialect.name)
+    rows = [{name: getattr(s, name) for name in conversation_state.FIELDS} for s in states]
+    for chunk in chunks(rows):
+        await session.execute(statement, chunk)
+
+
+async def load_operators(
+    session: AsyncSession, ids: list[str]
+) -> dict[str, operator_state.StatusState]:
+    table = Operator.__table__
+    loaded = {}
+    for chunk in chunks(ids):
+        rows = await session.execute(
+            select(table.c.id, *[table.c[n] for n in OPERATOR_STATE_COLUMNS]).where(
+                table.c.id.in_(chunk)
+            )
+        )
+        for row in rows:
+            loaded[row.id] = operator_state.StatusState(
+                **{n: getattr(row, n) for n in OPERATOR_STATE_COLUMNS}
+            )
+    return loaded
+
+
+async def save_operators(
+    session: AsyncSession, states: dict[str, operator_state.StatusState]
+) -> None:
+    rows = [{"b_id": i, **operator_columns(state)} for i, state in states.items()]
+    await operators_service.save_states(session, rows)
