@@ -98,7 +98,7 @@ def _events(n: int, rng: random.Random, messages: float, base: int) -> list[Any]
     operator = f"op-{rng.randrange(200)}"
     if rng.random() < 0.9:
         add(c.ConversationAccepted, rng.expovariate(1 / 40), operator_id=operator)
-    for m in range(max(1, int(rng.expovariate(1 / messages)))):
+    for m in range(max(1, round(rng.expovariate(1 / messages)))):  # a mean of ``messages``
         author = "client" if m % 2 == 0 else "operator"
         add(c.MessageCreated, rng.expovariate(1 / 60), message_id=f"m{m}", author=author,
             operator_id=operator if author == "operator" else None,

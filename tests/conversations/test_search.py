@@ -14,13 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dozor.config import Settings
-from dozor.conversations import filters, search
+from dozor.conversations import filters, listing, search
 from dozor.conversations.models import Conversation
 from dozor.db import create_engine, sessionmaker, write_sessionmaker
 from dozor.events import ingest
 from dozor.migrate import alembic_config, upgrade
 from tests.conftest import POSTGRES
-from tests.conversations.dialogs import DEFAULTS, MOSCOW, chat, ids, store
+from tests.conversations.dialogs import ALL, DEFAULTS, MOSCOW, chat, ids, store
 from tests.factories import T0, Script
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -195,3 +195,37 @@ async def test_the_migration_indexes_what_was_stored_before(empty: Settings) -> 
     for query in ({"q": "КУРЬЕР"}, {"q": "000-11"}, {"client_name": "петрова"}):
         assert await _found(sessions, "from the index", **query) == {"old"}, query
     await engine.dispose()
+
+
+async def test_a_text_along_the_list_in_another_order_pages_alike(
+    writer: Any, sessions: Sessions
+) -> None:
+    # stored (numbered) in one order, created in another: sorted by creation, a frequent text
+    # is checked on rows already in that order (listing.page's subquery), page after page
+    opened = {"c0": 40, "c1": 10, "c2": 30, "c3": 0, "c4": 20, "c5": 50}
+    await store(
+        writer,
+        *(
+            chat(cid, at=at, group="sales" if cid == "c5" else "support",
+                 text="Здравствуйте" if cid == "c2" else f"пылесос {cid}")
+            for cid, at in opened.items()
+        ),
+    )  # fmt: skip
+    async with sessions() as session:
+        assert await search.frequent(session, filters.from_query([("q", "пылесос")])) == {"q"}
+    oldest = listing.Sort("created_at", descending=False)
+    assert await ids(sessions, q="пылесос", group="support", sort=oldest) == [
+        "c3", "c1", "c4", "c0"
+    ]  # fmt: skip
+    newest = listing.Sort("created_at", descending=True)
+    pages, cursor = [], None
+    for _ in range(3):
+        async with sessions() as session:
+            page = await listing.page(
+                session, dialog_filter=filters.from_query([("q", "пылесос")]), scope=ALL,
+                now=T0, zone=MOSCOW, sla=DEFAULTS, sort=newest, cursor=cursor, limit=2,
+            )  # fmt: skip
+        pages.append([row.id for row in page.rows])
+        cursor = page.next_cursor
+    assert pages == [["c5", "c0"], ["c4", "c1"], ["c3"]]
+    assert cursor is None
