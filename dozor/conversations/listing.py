@@ -142,15 +142,15 @@ async def page(
     limit = max(1, min(limit, MAX_LIMIT))
     frequent = await search.frequent(session, dialog_filter)
     walked = {name: getattr(dialog_filter, name) for name in frequent}
+    text_checks: list[Any] = []
     if sort.key == "number" or not walked:
-        # the primary key gives this order, or the text comes from its index: one statement
+        # the primary key gives this order, or the text comes from its index
         where = _where(session, dialog_filter, scope, now, zone, sla, frequent)
-        text_checks: list[Any] = []
     else:
         # A text checked row by row, in an order no index gives: the rows are sorted first,
         # then checked in that order until the page is full. In one statement the database
         # checks every row before it sorts (an operator's thousands of conversations and their
-        # messages, for a page of 50). The subquery's OFFSET 0 keeps it from being merged.
+        # messages, for a page of 50).
         rest = dialog_filter.model_copy(update=dict.fromkeys(walked))
         where = _where(session, rest, scope, now, zone, sla, frequent)
         text_only = type(dialog_filter)(**walked)
@@ -161,23 +161,19 @@ async def page(
     if cursor:
         value, number = decode_cursor(cursor, sort)
         where.append(after(sort, value, number, now, sla))
-    sort_value = sort_sql(sort.key, now, sla).label("sort_value")
-    if not text_checks:
-        statement = select(table, sort_value).where(*where).order_by(*order_by(sort, now, sla))
-    else:
-        ordered = (
-            select(t.id, t.number, sort_value)
-            .where(*where)
-            .order_by(*order_by(sort, now, sla))
-            .offset(0)
-            .subquery("ordered")
-        )
-        statement = (
-            select(table, ordered.c.sort_value)
-            .join(ordered, t.id == ordered.c.id)
-            .where(*text_checks)
-            .order_by(*_ordering(sort, ordered.c.sort_value, ordered.c.number))
-        )
+    # The page's numbers first, its rows after: a sort of many matches (a text from its index)
+    # then handles narrow rows, and only the page's rows are read whole. Checked after the
+    # sort, the subquery is fenced by OFFSET 0 so that it is not merged into the statement.
+    ordered = select(t.number, sort_sql(sort.key, now, sla).label("sort_value"))
+    ordered = ordered.where(*where).order_by(*order_by(sort, now, sla))
+    ordered = ordered.offset(0) if text_checks else ordered.limit(limit + 1)
+    found = ordered.subquery("ordered")
+    statement = (
+        select(table, found.c.sort_value)
+        .join(found, t.number == found.c.number)
+        .where(*text_checks)
+        .order_by(*_ordering(sort, found.c.sort_value, found.c.number))
+    )
     statement = statement.limit(limit + 1)
     rows = list(await session.execute(statement))
     more = len(rows) > limit
