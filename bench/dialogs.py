@@ -227,7 +227,7 @@ async def run(db: str, args: argparse.Namespace, folder: Path) -> None:
         print(f"  built in {time.monotonic() - began:.0f} s")
     print(f"{db}: database of {await _size(settings)}")
     await measure(settings, args.runs)
-    if db == "postgresql" and not args.keep:
+    if db == "postgresql" and not (args.keep or args.measure_only):  # a kept one stays
         await _drop_postgres()
 
 
@@ -239,9 +239,11 @@ async def main() -> None:
     parser.add_argument("--messages", type=float, default=10, help="Messages per conversation.")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--keep", action="store_true", help="Keep the PostgreSQL database.")
+    parser.add_argument("--keep", action="store_true", help="Keep the PostgreSQL database built.")
     parser.add_argument("--folder", type=Path, help="SQLite: build (or measure) here, and keep.")
-    parser.add_argument("--measure-only", action="store_true", help="Measure a kept database.")
+    parser.add_argument(
+        "--measure-only", action="store_true", help="Measure a kept database (and keep it)."
+    )
     args = parser.parse_args()
     for db in ("sqlite", "postgresql") if args.db == "both" else (args.db,):
         if args.folder is not None:

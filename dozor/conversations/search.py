@@ -21,6 +21,7 @@ The database cannot tell which it faces (it has no statistics of words inside te
 count or a summary needs every match: always from the matches.
 """
 
+import math
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, exists, func, or_, select, union_all
@@ -40,7 +41,14 @@ SAMPLE = 5000  # the newest conversations, and the newest messages, a text is me
 # conversation's messages costs about ten times checking its fields)
 FREQUENT_IN_FIELDS = 2  # a client's field: 0.04 % of the conversations
 FREQUENT_IN_TEXT = 20  # the free text: 0.4 % of the conversations' fields,
-FREQUENT_IN_MESSAGES = 2  # or 0.04 % of the messages (about 0.4 % of the conversations)
+# or, in the messages, a share whose matches would cost more to fetch than a walk costs to fill
+# a page: fetching every match grows with the log (share × events), the walk does not (about
+# 50 / (10 × share) conversations, each ~3 times the cost of a match), so the walk pays from
+# about sqrt(15 / events): 0.04 % of 100 million, 0.12 % of 10 million (docs/decisions.md).
+# Below a million events either way takes milliseconds: 2 matches in the sample, as at 100M.
+WALK_TO_MATCH = 15
+FREQUENT_IN_MESSAGES = 2
+SMALL_LOG = 1_000_000
 # SQLite's full-text tables (rowid and the hidden column named after the table)
 MESSAGE_SEARCH = sql_table("message_search", sql_column("rowid"), sql_column("message_search"))
 CLIENT_SEARCH = sql_table("client_search", sql_column("rowid"), sql_column("client_search"))
@@ -158,10 +166,22 @@ async def frequent(session: AsyncSession, dialog_filter: Any) -> frozenset[str]:
             found.add(name)
     if _long(text := dialog_filter.q) and (
         await _hits(session, CLIENT, text, dialect) >= FREQUENT_IN_TEXT
-        or await _hits(session, None, text, dialect) >= FREQUENT_IN_MESSAGES
+        or await _hits(session, None, text, dialect) >= await _frequent_in_messages(session)
     ):
         found.add("q")
     return frozenset(found)
+
+
+def walk_threshold(events: int) -> float:
+    """The matches in ``SAMPLE`` messages from which a text is walked rather than fetched, in a
+    log of ``events`` events."""
+    if events < SMALL_LOG:
+        return FREQUENT_IN_MESSAGES
+    return max(FREQUENT_IN_MESSAGES, SAMPLE * math.sqrt(WALK_TO_MATCH / events))
+
+
+async def _frequent_in_messages(session: AsyncSession) -> float:
+    return walk_threshold(await session.scalar(select(func.max(StoredEvent.seq))) or 0)
 
 
 def _long(text: str | None) -> bool:

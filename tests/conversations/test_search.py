@@ -229,3 +229,15 @@ async def test_a_text_along_the_list_in_another_order_pages_alike(
         cursor = page.next_cursor
     assert pages == [["c5", "c0"], ["c4", "c1"], ["c3"]]
     assert cursor is None
+
+
+@pytest.mark.parametrize(
+    ("events", "matches"),
+    [(0, 2), (999_999, 2), (10_000_000, 6.1), (11_000_000, 5.8), (100_000_000, 2), (10**9, 2)],
+)
+def test_a_text_is_walked_from_fewer_sample_matches_the_larger_the_log(
+    events: int, matches: float
+) -> None:
+    # at 1M conversations (~10M events) a text in 0.04 % of the messages is cheaper from the
+    # index (1,600 matches) than along the list (~12,000 conversations): docs/performance.md
+    assert search.walk_threshold(events) == pytest.approx(matches, abs=0.05)
