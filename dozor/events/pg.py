@@ -162,3 +162,45 @@ async def save_operators(
 ) -> None:
     rows = _json((operator_id, *_operator_values(s)) for operator_id, s in states.items())
     await (await connection(session)).execute(_sql("save_operators"), rows)
+
+
+# -- the directory: rows for the ids first seen (directory/service.py) ---------------------------
+
+
+@cache
+def _defaults(table: Table, given: tuple[str, ...]) -> dict[str, Any]:
+    """What SQLAlchemy's insert would fill in for the columns not ``given``."""
+    defaults = [c for c in table.columns if c.name not in given and c.default is not None]
+    if any(not column.default.is_scalar for column in defaults):  # type: ignore[union-attr]
+        raise TypeError(f"{table.name}: only constant defaults are written here")
+    return {column.name: column.default.arg for column in defaults}  # type: ignore[union-attr]
+
+
+@cache
+def _insert_missing_sql(shape: tuple[tuple[Table, tuple[str, ...]], ...]) -> str:
+    """One statement for the tables of ``shape``: a data-modifying WITH per table but the last."""
+    inserts = []
+    for number, (table, given) in enumerate(shape, start=1):
+        names = (*given, *_defaults(table, given))
+        rows = _ROWS.replace("$1", f"${number}")  # each table's rows are a parameter of their own
+        inserts.append(
+            f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {_values(table, names)} "
+            f"FROM {rows} ON CONFLICT (id) DO NOTHING"
+        )
+    *first, last = inserts
+    if not first:
+        return last
+    return "WITH " + ", ".join(f"t{i} AS ({sql})" for i, sql in enumerate(first)) + " " + last
+
+
+async def insert_missing(
+    session: AsyncSession, tables: list[tuple[Table, tuple[str, ...], list[tuple[str, ...]]]]
+) -> None:
+    """Insert the rows whose id is not stored yet, every table's in one statement: for each
+    table, the columns given and the rows (``directory.service.new_rows``)."""
+    shape = tuple((table, given) for table, given, _ in tables)
+    documents = [
+        _json((*row, *_defaults(table, given).values()) for row in rows)
+        for table, given, rows in tables
+    ]
+    await (await connection(session)).execute(_insert_missing_sql(shape), *documents)
