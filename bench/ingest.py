@@ -282,8 +282,9 @@ async def through_http(db: Database, bodies: list[list[bytes]], profile: Path | 
 # -- the raw limit -------------------------------------------------------------------------------
 
 
-async def raw_postgresql(source: Database, target: Database) -> tuple[float, int]:
-    """COPY every stored row of ``source`` into ``target`` in one transaction."""
+async def raw_postgresql(source: Database, target: Database) -> tuple[float, int, float | None]:
+    """COPY every stored row of ``source`` into ``target`` in one transaction: the seconds, the
+    rows and the CPU seconds of the database's backend (None when not on this machine)."""
     reader = await asyncpg.connect(source.raw_url)
     tables = {}
     for table in TABLES:
@@ -291,14 +292,17 @@ async def raw_postgresql(source: Database, target: Database) -> tuple[float, int
         tables[table] = (list(rows[0].keys()) if rows else [], [tuple(r) for r in rows])
     await reader.close()
     writer = await asyncpg.connect(target.raw_url)
+    backend = await _backends_cpu(target)
     started = time.perf_counter()
     async with writer.transaction():
         for table, (columns, rows) in tables.items():
             if rows:
                 await writer.copy_records_to_table(table, records=rows, columns=columns)
     seconds = time.perf_counter() - started
+    after = await _backends_cpu(target)
     await writer.close()
-    return seconds, sum(len(rows) for _, rows in tables.values())
+    cpu = sum(after[pid] - backend[pid] for pid in backend) if backend else None
+    return seconds, sum(len(rows) for _, rows in tables.values()), cpu
 
 
 def raw_sqlite(source: Database, target: Database) -> tuple[float, int]:
@@ -332,6 +336,7 @@ class Run:
     http: HttpRun
     raw_seconds: float
     raw_rows: int
+    raw_database_cpu: float | None = None
 
     @property
     def http_rate(self) -> float:
@@ -349,10 +354,8 @@ async def one_run(
         http = await through_http(source, bodies, profile)
         async with fresh_database(kind, admin_url) as target:
             if kind == "sqlite":
-                raw_seconds, rows = raw_sqlite(source, target)
-            else:
-                raw_seconds, rows = await raw_postgresql(source, target)
-    return Run(events, http, raw_seconds, rows)
+                return Run(events, http, *raw_sqlite(source, target))
+            return Run(events, http, *await raw_postgresql(source, target))
 
 
 def _load() -> str:
@@ -374,7 +377,11 @@ def report(kind: str, runs: list[Run], args: argparse.Namespace) -> None:
         f"client {client:.0f} µs" + (f", database {median(database):.0f} µs" if database else "")
     )
     rows = median(r.raw_rows / r.raw_seconds for r in runs)
-    print(f"  raw limit             {raw:>10,.0f}   ({rows:,.0f} rows/s)")
+    raw_database = [r.raw_database_cpu / r.events * 1e6 for r in runs if r.raw_database_cpu]
+    print(
+        f"  raw limit             {raw:>10,.0f}   ({rows:,.0f} rows/s"
+        + (f"; database {median(raw_database):.0f} µs per event)" if raw_database else ")")
+    )
     print(f"  HTTP / raw            {median(r.http_rate / r.raw_rate for r in runs):>10.1%}\n")
 
 

@@ -33,7 +33,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.sessions = sessionmaker(state.engine)
     state.write_sessions = write_sessionmaker(state.engine)
     state.writer = Writer(
-        state.write_sessions, state.clock, max_events=state.settings.writer_max_events
+        state.write_sessions,
+        state.clock,
+        max_events=state.settings.writer_max_events,
+        concurrency=state.settings.writers,
     )
     state.writer.start()
     for hook in state.startup_hooks:

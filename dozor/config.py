@@ -68,6 +68,13 @@ class Settings(BaseSettings):
         ge=1,
         description="Most events the writer commits in one transaction (group commit).",
     )
+    writer_concurrency: int = Field(
+        default=2,
+        ge=1,
+        le=16,
+        description="Write transactions at once on PostgreSQL, each a group commit of its own "
+        "(SQLite writes one at a time).",
+    )
     wrapup_limit: int = Field(
         default=300,
         ge=0,
@@ -186,6 +193,11 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def writers(self) -> int:
+        """The writer's tasks: SQLite takes one write transaction at a time."""
+        return 1 if self.is_sqlite else self.writer_concurrency
 
     def resolved_secret_key(self) -> str:
         """The session key: the setting, else a key generated once and kept on disk."""

@@ -107,8 +107,10 @@ def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 @pytest.fixture
-async def writer(engine: AsyncEngine, clock: ManualClock) -> AsyncIterator[Writer]:
-    writer = Writer(write_sessionmaker(engine), clock)
+async def writer(
+    settings: Settings, engine: AsyncEngine, clock: ManualClock
+) -> AsyncIterator[Writer]:
+    writer = Writer(write_sessionmaker(engine), clock, concurrency=settings.writers)
     writer.start()
     yield writer
     await writer.stop()

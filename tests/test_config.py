@@ -46,6 +46,15 @@ def test_database_url_switches_to_postgresql(monkeypatch: pytest.MonkeyPatch) ->
     assert not settings.is_sqlite
 
 
+def test_writers_run_side_by_side_on_postgresql_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOZOR_WRITER_CONCURRENCY", "3")
+    assert Settings().writers == 1  # the SQLite default: one write transaction at a time
+    monkeypatch.setenv("DOZOR_DATABASE_URL", "postgresql+asyncpg://dozor@db.example.com/dozor")
+    assert Settings().writers == 3
+    monkeypatch.delenv("DOZOR_WRITER_CONCURRENCY")
+    assert Settings().writers == 2
+
+
 @pytest.mark.parametrize(
     ("variable", "value", "reason"),
     [
@@ -54,6 +63,7 @@ def test_database_url_switches_to_postgresql(monkeypatch: pytest.MonkeyPatch) ->
         ("DOZOR_PORT", "70000", "less than or equal to 65535"),
         ("DOZOR_TIMEZONE", "Europe/Moskow", "unknown time zone"),
         ("DOZOR_BATCH_LIMIT", "0", "greater than or equal to 1"),
+        ("DOZOR_WRITER_CONCURRENCY", "17", "less than or equal to 16"),
     ],
 )
 def test_a_bad_value_names_the_setting_and_the_reason(

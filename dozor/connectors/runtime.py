@@ -27,7 +27,12 @@ async def running(settings: Settings, *, clock: Clock | None = None) -> AsyncIte
     engine = create_engine(settings)
     await upgrade(settings, engine=engine)
     clock = clock or SystemClock()
-    writer = Writer(write_sessionmaker(engine), clock, max_events=settings.writer_max_events)
+    writer = Writer(
+        write_sessionmaker(engine),
+        clock,
+        max_events=settings.writer_max_events,
+        concurrency=settings.writers,
+    )
     writer.start()
     try:
         yield Runtime(writer=writer, sessions=write_sessionmaker(engine), clock=clock)

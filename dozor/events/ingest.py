@@ -4,6 +4,8 @@ The writer hands over all the batches of one group commit together, so each stat
 runs once per group rather than once per batch; every batch is still accepted or rejected on
 its own, with the outcome it would have had if the batches had been stored one after another.
 
+0. Lock the conversations and operators the batches touch (on PostgreSQL, where writers run
+   side by side: ``pg.begin``), so that what is read below is not being changed.
 1. Drop events whose id is already stored, or repeated in the batch or in an earlier batch:
    they change nothing.
 2. Reject a batch that opens a conversation on a channel whose medium nobody has given.
@@ -23,7 +25,7 @@ from datetime import datetime
 from types import ModuleType
 from typing import Any, TypeGuard, TypeVar
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dozor.conversations import state as conversation_state
@@ -34,10 +36,6 @@ from dozor.events.models import StoredEvent
 from dozor.events.portable import operator_columns as operator_columns  # for events/refold.py
 from dozor.operators import state as operator_state
 
-# Every statement here finds rows by a key. On a table whose statistics are not yet gathered (a
-# new database, the first minute of an import) the planner guesses a sequential scan, whose cost
-# then grows with the table.
-_NO_SEQSCAN = text("SET LOCAL enable_seqscan = off")
 Kind = TypeVar("Kind", bound=c.OperatorStatus | c.ConversationEvent)
 
 
@@ -66,8 +64,7 @@ async def store_batches(
 ) -> list[StoreResult | Rejected]:
     """Store each of ``batches`` as if one after the other: a rejected one stores nothing."""
     db = _statements(session)
-    if db is pg:
-        await session.execute(_NO_SEQSCAN)
+    await db.begin(session, lock_names(batches))
     known = await db.stored_ids(session, list({e.id for events in batches for e in events}))
     media = await db.channel_media(session, _opened_channels(batches))
     outcomes: list[StoreResult | Rejected] = []
@@ -93,6 +90,17 @@ async def store_batches(
                 outcome.conversations = [folded[i] for i in outcome.conversation_ids]
                 outcome.operators = {i: statuses[i] for i in outcome.operator_ids}
     return outcomes
+
+
+def lock_names(batches: list[list[c.Event]]) -> set[str]:
+    """What a group commit locks: the conversations and the operators' statuses it may fold."""
+    return {
+        f"operator {e.operator_id}"
+        if _is(e, c.OperatorStatus)
+        else f"conversation {e.conversation_id}"  # type: ignore[union-attr]
+        for events in batches
+        for e in events
+    }
 
 
 def _statements(session: AsyncSession) -> ModuleType:

@@ -12,6 +12,7 @@ from the models: a new column needs no change here.
 from collections.abc import Iterable
 from datetime import datetime
 from functools import cache
+from hashlib import blake2b
 from operator import attrgetter
 from typing import Any
 
@@ -104,6 +105,32 @@ def _statements() -> dict[str, str]:
 
 def _sql(name: str) -> str:
     return _statements()[name]
+
+
+# unnest gives the keys in the array's order: the locks are taken in that order
+_BEGIN = text(
+    "SELECT set_config('enable_seqscan', 'off', true), "
+    "(SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(:keys AS bigint[])) AS k)"
+)
+
+
+def _lock_key(name: str) -> int:
+    return int.from_bytes(blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+async def begin(session: AsyncSession, names: Iterable[str]) -> None:
+    """Begin the transaction: lock each of ``names`` (``ingest.lock_names``) until it ends, and
+    keep the planner off sequential scans.
+
+    Writers that touch the same conversation or operator then take turns, so each reads what
+    the other committed; writers that touch different ones run side by side. Every writer takes
+    its locks in one order (of the keys, 64-bit hashes of the names), so none waits in a circle.
+    Every statement of the write path finds rows by a key; on a table whose statistics are not
+    gathered yet (a new database, the first minute of an import) the planner would guess a
+    sequential scan, whose cost then grows with the table.
+    """
+    keys = sorted({_lock_key(name) for name in names})
+    await session.execute(_BEGIN, {"keys": keys})  # through SQLAlchemy, which sends BEGIN with it
 
 
 async def stored_ids(session: AsyncSession, ids: list[str]) -> set[str]:

@@ -40,6 +40,10 @@ def operator_columns(state: operator_state.StatusState) -> dict[str, Any]:
     return {name: getattr(state, name) for name in OPERATOR_STATE_COLUMNS}
 
 
+async def begin(session: AsyncSession, names: Iterable[str]) -> None:
+    """Nothing to lock: an SQLite write transaction (BEGIN IMMEDIATE) holds the whole database."""
+
+
 async def stored_ids(session: AsyncSession, ids: list[str]) -> set[str]:
     found: set[str] = set()
     for chunk in chunks(ids):

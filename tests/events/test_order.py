@@ -150,7 +150,8 @@ async def _ingest_and_read(
 ):  # type: ignore[no-untyped-def]
     engine = create_engine(db)
     sessions = sessionmaker(engine)
-    writer = Writer(sessions, ManualClock(T0))
+    # small groups, so that on PostgreSQL the writer's tasks store them side by side
+    writer = Writer(sessions, ManualClock(T0), max_events=6, concurrency=db.writers)
     writer.start()
     try:
         await asyncio.gather(*(writer.submit(batch) for batch in batches))
