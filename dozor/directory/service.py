@@ -1,4 +1,4 @@
-"""Directory queries: rows first seen in events, the channels' media, and the CRUD of rows."""
+"""Directory queries: the rows of ids first seen in events, and the CRUD of rows."""
 
 from collections.abc import Sequence
 from typing import Any, TypeVar, get_args
@@ -30,20 +30,6 @@ _REFERENCES = {
 NewRows = list[tuple[Table, tuple[str, ...], list[tuple[str, ...]]]]
 
 
-async def channel_media(session: AsyncSession, *, events: list[c.Event]) -> dict[str, str]:
-    """The medium of every channel the batch opens a conversation on, where it is known."""
-    opened = [e for e in events if isinstance(e, c.ConversationOpened)]
-    if not opened:
-        return {}
-    ids = list({e.channel_id for e in opened})
-    rows = await session.execute(select(Channel.id, Channel.medium).where(Channel.id.in_(ids)))
-    media = {row[0]: row[1] for row in rows}
-    for event in opened:
-        if event.medium is not None:
-            media.setdefault(event.channel_id, event.medium)
-    return media
-
-
 def _referenced(events: list[c.Event]) -> dict[Table, set[str]]:
     """The ids ``events`` give each directory table."""
     found: dict[Table, set[str]] = {table: set() for table in (OPERATORS, GROUPS, TOPICS, CHANNELS)}
@@ -68,29 +54,6 @@ def new_rows(events: list[c.Event], media: dict[str, str]) -> NewRows:
         else:
             tables.append((table, ("id", "name"), [(i, i) for i in sorted(ids)]))
     return tables
-
-
-async def ensure(session: AsyncSession, *, events: list[c.Event], media: dict[str, str]) -> None:
-    """Create the rows of ids first seen in ``events``, named by their id until renamed.
-
-    On PostgreSQL one statement writes all four tables, where SQLAlchemy's ``executemany``
-    cost ~1 ms of CPU a group commit (bench/ingest.py).
-    """
-    # imported here: events.pg imports, through events.portable, the operators' service,
-    # which imports this module
-    from dozor.events import pg
-
-    tables = new_rows(events, media)
-    dialect = session.bind.dialect.name
-    if dialect == "postgresql":
-        if tables:
-            await pg.insert_missing(session, tables)
-        return
-    for table, columns, rows in tables:
-        await session.execute(
-            upsert(table, dialect, key=["id"]),
-            [dict(zip(columns, row, strict=True)) for row in rows],
-        )
 
 
 def _default_kind(medium: str) -> str:

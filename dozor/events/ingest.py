@@ -74,7 +74,7 @@ async def store_batches(
         outcomes.append(outcome)
         new_events.extend(new)
     if new_events:
-        await directory_service.ensure(session, events=new_events, media=media)
+        await ensure_directory(session, new_events, media)
         await db.append(session, new_events, received_at)
         conversation_events: list[c.ConversationEvent] = []
         status_events: list[c.OperatorStatus] = []
@@ -90,6 +90,14 @@ async def store_batches(
                 outcome.conversations = [folded[i] for i in outcome.conversation_ids]
                 outcome.operators = {i: statuses[i] for i in outcome.operator_ids}
     return outcomes
+
+
+async def ensure_directory(
+    session: AsyncSession, events: list[c.Event], media: dict[str, str]
+) -> None:
+    """Create the directory rows of ids first seen in ``events``, named by their id until
+    renamed; a channel with its medium from ``media``."""
+    await _statements(session).insert_missing(session, directory_service.new_rows(events, media))
 
 
 def lock_names(batches: list[list[c.Event]]) -> set[str]:

@@ -17,6 +17,7 @@ from dozor.conversations import service as conversations_service
 from dozor.conversations import state as conversation_state
 from dozor.conversations.models import Conversation
 from dozor.db import upsert
+from dozor.directory import service as directory_service
 from dozor.directory.models import Channel
 from dozor.events import contract as c
 from dozor.events.models import StoredEvent
@@ -42,6 +43,15 @@ def operator_columns(state: operator_state.StatusState) -> dict[str, Any]:
 
 async def begin(session: AsyncSession, names: Iterable[str]) -> None:
     """Nothing to lock: an SQLite write transaction (BEGIN IMMEDIATE) holds the whole database."""
+
+
+async def insert_missing(session: AsyncSession, tables: directory_service.NewRows) -> None:
+    """Insert the rows whose id is not stored yet (``directory.service.new_rows``)."""
+    for table, columns, rows in tables:
+        await session.execute(
+            upsert(table, session.bind.dialect.name, key=["id"]),
+            [dict(zip(columns, row, strict=True)) for row in rows],
+        )
 
 
 async def stored_ids(session: AsyncSession, ids: list[str]) -> set[str]:

@@ -1,5 +1,5 @@
-"""Rows first seen in events: what ``ensure`` writes, on SQLite and through PostgreSQL's single
-statement alike."""
+"""Rows first seen in events: what ``ingest.ensure_directory`` writes, on SQLite and through
+PostgreSQL's single statement alike."""
 
 from typing import Any
 
@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from dozor.db import write_sessionmaker
 from dozor.directory import service
 from dozor.directory.models import Channel, Group, Topic
+from dozor.events.ingest import ensure_directory
 from dozor.operators.models import Operator
 from tests.factories import Script, status
 
@@ -37,8 +38,8 @@ async def test_new_ids_get_rows_named_by_them_and_known_rows_stay(engine: AsyncE
         status("dave", 0, "online", 1),
     ]
     async with sessions() as session, session.begin():
-        await service.ensure(session, events=events, media={"pbx": "call", "web": "chat"})
-        await service.ensure(session, events=events, media={"pbx": "email", "web": "email"})
+        await ensure_directory(session, events, {"pbx": "call", "web": "chat"})
+        await ensure_directory(session, events, {"pbx": "email", "web": "email"})
 
     assert await _rows(engine, Operator) == [
         (name, name, 3, "offline", None, None, None, "") for name in ("bob", "carol", "dave")
@@ -58,6 +59,6 @@ async def test_events_naming_no_directory_row_write_nothing(engine: AsyncEngine)
     events = Script("c1").message(0, "client", text="hi").at(1, "conversation.closing").events
     assert service.new_rows(events, {}) == []
     async with write_sessionmaker(engine)() as session, session.begin():
-        await service.ensure(session, events=events, media={})
+        await ensure_directory(session, events, {})
     for model in (Operator, Group, Topic, Channel):
         assert await _rows(engine, model) == []
