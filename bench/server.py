@@ -7,12 +7,14 @@ import sys
 
 import uvicorn
 
-from dozor.app import create_app
+from dozor.app import create_app, tune_gc
 from dozor.config import Settings
 
 if __name__ == "__main__":
+    app = create_app(Settings())
+    tune_gc()  # as ``dozor serve`` does
     uvicorn.run(
-        create_app(Settings()),
+        app,
         host="127.0.0.1",
         port=int(sys.argv[1]),
         loop="uvloop",

@@ -1,5 +1,6 @@
 """The ASGI application, built from settings: nothing is created at import time."""
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -48,6 +49,17 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             await hook(app)
         await state.writer.stop()
         await state.engine.dispose()
+
+
+def tune_gc() -> None:
+    """Make Python's garbage collector cheaper for a serving process; call it once the app is
+    built. What exists by then (modules, schemas, the app) is kept out of every collection, and
+    the youngest generation is collected every 20,000 allocations instead of 700: with the
+    defaults, collecting cost ~5 µs an ingested event, mostly going over objects that live as
+    long as the process (docs/decisions.md, "The garbage collector of a server")."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 10, 10)
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:

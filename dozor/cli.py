@@ -30,13 +30,15 @@ def serve(host: str | None, port: int | None) -> None:
     """Apply the migrations, then serve the web interface and the API."""
     import uvicorn
 
-    from dozor.app import create_app
+    from dozor.app import create_app, tune_gc
     from dozor.migrate import upgrade
 
     settings = _settings()
     asyncio.run(upgrade(settings))
+    app = create_app(settings)
+    tune_gc()
     uvicorn.run(
-        create_app(settings),
+        app,
         host=host or settings.host,
         port=port or settings.port,
         log_level="info",
@@ -60,6 +62,7 @@ def demo(speed: float, seed: int | None, host: str | None, port: int | None) -> 
 
     import uvicorn
 
+    from dozor.app import tune_gc
     from dozor.clock import SystemClock
     from dozor.simulate import demo as simulate_demo
     from dozor.simulate import setup
@@ -70,6 +73,7 @@ def demo(speed: float, seed: int | None, host: str | None, port: int | None) -> 
     seed = random.randrange(1_000_000) if seed is None else seed
     asyncio.run(setup.prepare(settings, clock=SystemClock()))
     app = simulate_demo.build_app(settings, start=SystemClock().now(), seed=seed, speed=speed)
+    tune_gc()
     host, port = host or settings.host, port or settings.port
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     click.echo(simulate_demo.banner(f"http://{shown}:{port}", seed=seed, speed=speed))

@@ -6,20 +6,25 @@ its own, with the outcome it would have had if the batches had been stored one a
 
 0. Lock the conversations and operators the batches touch (on PostgreSQL, where writers run
    side by side: ``pg.begin``), so that what is read below is not being changed.
-1. Drop events whose id is already stored, or repeated in the batch or in an earlier batch:
+1. Read what is stored of what they touch: which of their event ids, the media of the channels
+   they open conversations on, the conversations, the operators' statuses.
+2. Drop events whose id is already stored, or repeated in the batch or in an earlier batch:
    they change nothing.
-2. Reject a batch that opens a conversation on a channel whose medium nobody has given.
-3. Create the directory rows (groups, operators, channels, topics) first seen in the batches.
-4. Append the new events to the log.
-5. Fold them into the conversations and operators they touch. An event that sorts before the
-   last one folded into its conversation (a late arrival) makes that conversation fold again
-   from all its stored events, so arrival order never changes the result.
+3. Reject a batch that opens a conversation on a channel whose medium nobody has given.
+4. Create the directory rows (groups, operators, channels, topics) first seen in the batches.
+5. Fold the new events into the conversations and operators they touch. An event that sorts
+   before the last one folded into its conversation (a late arrival) makes that conversation
+   fold again from all its events, stored and new, so arrival order never changes the result.
+6. Write: the new events appended to the log, the conversations first seen inserted and the
+   others overwritten, the operators' statuses overwritten.
 
 The statements come in two forms with the same functions: ``portable`` (SQLAlchemy, what SQLite
-runs) and ``pg`` (one set-based statement each on PostgreSQL, far less Python per row).
+runs) and ``pg`` (on PostgreSQL the read of step 1 and the write of step 6 are one set-based
+statement each, far less Python per row and few round trips).
 """
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import ModuleType
@@ -32,6 +37,7 @@ from dozor.conversations import state as conversation_state
 from dozor.directory import service as directory_service
 from dozor.events import contract as c
 from dozor.events import pg, portable
+from dozor.events.group import Changes, Wanted
 from dozor.events.models import StoredEvent
 from dozor.events.portable import operator_columns as operator_columns  # for events/refold.py
 from dozor.operators import state as operator_state
@@ -64,32 +70,47 @@ async def store_batches(
 ) -> list[StoreResult | Rejected]:
     """Store each of ``batches`` as if one after the other: a rejected one stores nothing."""
     db = _statements(session)
-    await db.begin(session, lock_names(batches))
-    known = await db.stored_ids(session, list({e.id for events in batches for e in events}))
-    media = await db.channel_media(session, _opened_channels(batches))
+    wanted = _wanted(batches)
+    await db.begin(session, wanted)
+    stored = await db.read(session, wanted)
     outcomes: list[StoreResult | Rejected] = []
     new_events: list[c.Event] = []
     for events in batches:
-        outcome, new = _admit(events, known, media)
+        outcome, new = _admit(events, stored.event_ids, stored.media)
         outcomes.append(outcome)
         new_events.extend(new)
-    if new_events:
-        await ensure_directory(session, new_events, media)
-        await db.append(session, new_events, received_at)
-        conversation_events: list[c.ConversationEvent] = []
-        status_events: list[c.OperatorStatus] = []
-        for event in new_events:
-            if isinstance(event, c.OperatorStatus):
-                status_events.append(event)
-            else:
-                conversation_events.append(event)
-        folded = await _project_conversations(session, db, conversation_events)
-        statuses = await _project_operators(session, db, status_events)
-        for outcome in outcomes:
-            if isinstance(outcome, StoreResult):
-                outcome.conversations = [folded[i] for i in outcome.conversation_ids]
-                outcome.operators = {i: statuses[i] for i in outcome.operator_ids}
+    if not new_events:
+        return outcomes
+    await ensure_directory(session, new_events, stored.media)
+    changes = Changes(new_events, received_at)
+    conversation_events: list[c.ConversationEvent] = []
+    status_events: list[c.OperatorStatus] = []
+    for event in new_events:
+        if isinstance(event, c.OperatorStatus):
+            status_events.append(event)
+        else:
+            conversation_events.append(event)
+    await _fold_conversations(session, stored.conversations, conversation_events, changes)
+    await _fold_operators(session, stored.operators, status_events, changes)
+    await db.write(session, changes)
+    folded = {s.id: s for s in changes.new + changes.stored}
+    for outcome in outcomes:
+        if isinstance(outcome, StoreResult):
+            outcome.conversations = [folded[i] for i in outcome.conversation_ids]
+            outcome.operators = {i: changes.operators[i] for i in outcome.operator_ids}
     return outcomes
+
+
+def _wanted(batches: list[list[c.Event]]) -> Wanted:
+    events = [e for batch in batches for e in batch]
+    return Wanted(
+        event_ids=list({e.id for e in events}),
+        channel_ids=list({e.channel_id for e in events if _is(e, c.ConversationOpened)}),
+        conversation_ids=list(
+            {e.conversation_id for e in events if not _is(e, c.OperatorStatus)}  # type: ignore[union-attr]
+        ),
+        operator_ids=list({e.operator_id for e in events if _is(e, c.OperatorStatus)}),
+    )
 
 
 async def ensure_directory(
@@ -98,17 +119,6 @@ async def ensure_directory(
     """Create the directory rows of ids first seen in ``events``, named by their id until
     renamed; a channel with its medium from ``media``."""
     await _statements(session).insert_missing(session, directory_service.new_rows(events, media))
-
-
-def lock_names(batches: list[list[c.Event]]) -> set[str]:
-    """What a group commit locks: the conversations and the operators' statuses it may fold."""
-    return {
-        f"operator {e.operator_id}"
-        if _is(e, c.OperatorStatus)
-        else f"conversation {e.conversation_id}"  # type: ignore[union-attr]
-        for events in batches
-        for e in events
-    }
 
 
 def _statements(session: AsyncSession) -> ModuleType:
@@ -151,13 +161,6 @@ def _is(event: c.Event, kind: type[Kind]) -> TypeGuard[Kind]:
     return type(event) is kind
 
 
-def _opened_channels(batches: list[list[c.Event]]) -> list[str]:
-    """The channels the batches open conversations on: their stored media are needed."""
-    return list(
-        {e.channel_id for events in batches for e in events if _is(e, c.ConversationOpened)}
-    )
-
-
 def _media_errors(events: list[c.Event], media: dict[str, str]) -> list[dict[str, Any]]:
     return [
         {
@@ -188,72 +191,86 @@ def from_stored(row: Any) -> c.Event:
     return c.event_adapter.validate_python(data, strict=False)
 
 
-async def _project_conversations(
-    session: AsyncSession, db: ModuleType, events: list[c.ConversationEvent]
-) -> dict[str, conversation_state.ConversationState]:
+async def _fold_conversations(
+    session: AsyncSession,
+    current: dict[str, conversation_state.ConversationState],
+    events: list[c.ConversationEvent],
+    changes: Changes,
+) -> None:
+    """Fold ``events`` into their conversations' stored states ``current``, or into new ones,
+    and put the states in ``changes``."""
     by_conversation: dict[str, list[c.ConversationEvent]] = defaultdict(list)
     for event in events:
         by_conversation[event.conversation_id].append(event)
-    if not by_conversation:
-        return {}
-    current = await db.load_conversations(session, list(by_conversation))
-    states, late = [], []
+    late: dict[str, list[c.ConversationEvent]] = {}
     for conversation_id, batch in by_conversation.items():
         batch.sort(key=c.sort_key)
         state = current.get(conversation_id)
-        if state is not None and conversation_state.is_late(state, batch[0]):
-            late.append(conversation_id)
+        if state is None:
+            state = conversation_state.new_state(batch[0])
+            changes.new.append(state)
+        elif conversation_state.is_late(state, batch[0]):
+            late[conversation_id] = batch
             continue
-        state = state or conversation_state.new_state(batch[0])
+        else:
+            changes.stored.append(state)
         for event in batch:  # the state was just read or built: nobody else holds it yet
             conversation_state.fold_into(state, event)
-        states.append(state)
-    states.extend(await refold(session, late))
-    await db.save_conversations(session, states)
-    return {s.id: s for s in states}
+    changes.stored.extend(await refold(session, list(late), unstored=late))
 
 
 async def refold(
-    session: AsyncSession, conversation_ids: list[str]
+    session: AsyncSession,
+    conversation_ids: list[str],
+    *,
+    unstored: Mapping[str, list[c.ConversationEvent]] | None = None,
 ) -> list[conversation_state.ConversationState]:
-    stored: dict[str, list[c.ConversationEvent]] = defaultdict(list)
+    """Each conversation folded again from all its events: the stored ones, and those of
+    ``unstored`` (a group's, not written yet)."""
+    events: dict[str, list[c.ConversationEvent]] = defaultdict(list)
     for chunk in portable.chunks(conversation_ids):
         rows = await session.execute(
             select(*STORED_COLUMNS).where(StoredEvent.conversation_id.in_(chunk))
         )
         for row in rows:
-            stored[row.payload["conversation_id"]].append(from_stored(row))  # type: ignore[arg-type]
-    return [conversation_state.fold(stored[cid]) for cid in conversation_ids]
+            events[row.payload["conversation_id"]].append(from_stored(row))  # type: ignore[arg-type]
+    for conversation_id, batch in (unstored or {}).items():
+        events[conversation_id].extend(batch)
+    return [conversation_state.fold(events[cid]) for cid in conversation_ids]
 
 
 async def save_conversations(
-    session: AsyncSession, states: list[conversation_state.ConversationState]
+    session: AsyncSession,
+    *,
+    new: list[conversation_state.ConversationState] | None = None,
+    stored: list[conversation_state.ConversationState] | None = None,
 ) -> None:
-    """Insert or overwrite the rows of ``states`` (each id once)."""
-    await _statements(session).save_conversations(session, states)
+    """Insert the rows of ``new`` and overwrite the stored rows of ``stored`` (each id once)."""
+    await _statements(session).write(session, Changes(new=new or [], stored=stored or []))
 
 
-async def _project_operators(
-    session: AsyncSession, db: ModuleType, events: list[c.OperatorStatus]
-) -> dict[str, operator_state.StatusState]:
+async def _fold_operators(
+    session: AsyncSession,
+    current: dict[str, operator_state.StatusState],
+    events: list[c.OperatorStatus],
+    changes: Changes,
+) -> None:
     by_operator: dict[str, list[c.OperatorStatus]] = defaultdict(list)
     for event in events:
         by_operator[event.operator_id].append(event)
-    if not by_operator:
-        return {}
-    current = await db.load_operators(session, list(by_operator))
-    folded = {}
     for operator_id, batch in by_operator.items():
-        batch.sort(key=lambda e: (e.ts, e.id))
+        batch.sort(key=_status_order)
         state = current.get(operator_id, operator_state.StatusState())
         if operator_state.is_late(state, batch[0]):
-            batch = await stored_status_events(session, operator_id)
-            state = operator_state.StatusState()
+            stored = await stored_status_events(session, operator_id)
+            batch, state = sorted(stored + batch, key=_status_order), operator_state.StatusState()
         for event in batch:
             state = operator_state.apply(state, event)
-        folded[operator_id] = state
-    await db.save_operators(session, folded)
-    return folded
+        changes.operators[operator_id] = state
+
+
+def _status_order(event: c.OperatorStatus) -> tuple[datetime, str]:
+    return event.ts, event.id
 
 
 async def stored_status_events(session: AsyncSession, operator_id: str) -> list[c.OperatorStatus]:

@@ -10,7 +10,6 @@ from the models: a new column needs no change here.
 """
 
 from collections.abc import Iterable
-from datetime import datetime
 from functools import cache
 from hashlib import blake2b
 from operator import attrgetter
@@ -27,6 +26,7 @@ from dozor.conversations import state as conversation_state
 from dozor.conversations.models import Conversation
 from dozor.directory import service as directory_service
 from dozor.events import contract as c
+from dozor.events.group import Changes, Stored, Wanted
 from dozor.events.models import StoredEvent
 from dozor.events.portable import OPERATOR_STATE_COLUMNS, PAYLOAD_EXCLUDES
 from dozor.operators import state as operator_state
@@ -35,7 +35,7 @@ from dozor.operators.models import Operator
 EVENTS: Table = StoredEvent.__table__  # type: ignore[assignment]
 CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
 OPERATORS: Table = Operator.__table__  # type: ignore[assignment]
-# what ``append`` writes per event, the payload as JSON text; ``received_at`` is one for all
+# what ``write`` appends per event, the payload as JSON text; ``received_at`` is one for all
 EVENT_COLUMNS = ("id", "type", "ts", "conversation_id", "operator_id", "payload")
 OPERATOR_COLUMNS = ("id", *OPERATOR_STATE_COLUMNS)
 _conversation_values = attrgetter(*conversation_state.FIELDS)
@@ -70,42 +70,23 @@ def _sql_type(table: Table, name: str) -> str:
 
 
 def _values(table: Table, names: Iterable[str]) -> str:
-    """``names`` read from a row of ``_ROWS``, each as the type of its column in ``table``."""
+    """``names`` read from a row ``r`` of ``_rows``, each as the type of its column in ``table``."""
     return ", ".join(f"(r->>{i})::{_sql_type(table, name)}" for i, name in enumerate(names))
 
 
-# the rows a statement writes: $1 is a JSON array of rows, each an array of values, sent as the
-# UTF-8 that orjson writes (as text, the driver would encode again what was just decoded)
-_ROWS = "jsonb_array_elements(convert_from($1::bytea, 'UTF8')::jsonb) AS r"
+# the rows a statement writes: a JSON array of rows, each an array of values, sent as the UTF-8
+# that orjson writes (as text, the driver would encode again what was just decoded)
+def _rows(parameter: int) -> str:
+    return f"jsonb_array_elements(convert_from(${parameter}::bytea, 'UTF8')::jsonb) AS r"
 
 
-@cache
-def _statements() -> dict[str, str]:
-    """Built once from the models."""
-    conversations = ", ".join(conversation_state.FIELDS)
-    updates = ", ".join(f"{n} = excluded.{n}" for n in conversation_state.FIELDS if n != "id")
-    received_at = f"$2::{_sql_type(EVENTS, 'received_at')}"
-    operators = ", ".join(OPERATOR_COLUMNS)
-    return {
-        "stored_ids": "SELECT id FROM events WHERE id = ANY($1::text[])",
-        "channel_media": "SELECT id, medium FROM channels WHERE id = ANY($1::text[])",
-        "append": f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}, received_at) "
-        f"SELECT {_values(EVENTS, EVENT_COLUMNS)}, {received_at} FROM {_ROWS}",
-        "load_conversations": f"SELECT {conversations} FROM conversations "
-        "WHERE id = ANY($1::text[])",
-        "save_conversations": f"INSERT INTO conversations ({conversations}) "
-        f"SELECT {_values(CONVERSATIONS, conversation_state.FIELDS)} FROM {_ROWS} "
-        f"ON CONFLICT (id) DO UPDATE SET {updates}",
-        "load_operators": f"SELECT {operators} FROM operators WHERE id = ANY($1::text[])",
-        "save_operators": "UPDATE operators SET "
-        + ", ".join(f"{n} = u.{n}" for n in OPERATOR_STATE_COLUMNS)
-        + f" FROM (SELECT {_values(OPERATORS, OPERATOR_COLUMNS)} FROM {_ROWS}) AS u({operators})"
-        " WHERE operators.id = u.id",
-    }
-
-
-def _sql(name: str) -> str:
-    return _statements()[name]
+def _together(statements: list[str]) -> str:
+    """One statement doing all of ``statements``: data-modifying WITHs but the last. Each must
+    touch rows none of the others touches: they all see the snapshot the statement began with."""
+    *first, last = statements
+    if not first:
+        return last
+    return "WITH " + ", ".join(f"w{i} AS ({sql})" for i, sql in enumerate(first)) + " " + last
 
 
 # unnest gives the keys in the array's order: the locks are taken in that order
@@ -119,9 +100,9 @@ def _lock_key(name: str) -> int:
     return int.from_bytes(blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
 
 
-async def begin(session: AsyncSession, names: Iterable[str]) -> None:
-    """Begin the transaction: lock each of ``names`` (``ingest.lock_names``) until it ends, and
-    keep the planner off sequential scans.
+async def begin(session: AsyncSession, wanted: Wanted) -> None:
+    """Begin the transaction: lock each conversation and operator status ``wanted`` until it
+    ends, and keep the planner off sequential scans.
 
     Writers that touch the same conversation or operator then take turns, so each reads what
     the other committed; writers that touch different ones run side by side. Every writer takes
@@ -130,66 +111,103 @@ async def begin(session: AsyncSession, names: Iterable[str]) -> None:
     gathered yet (a new database, the first minute of an import) the planner would guess a
     sequential scan, whose cost then grows with the table.
     """
+    names = [f"conversation {i}" for i in wanted.conversation_ids]
+    names += [f"operator {i}" for i in wanted.operator_ids]
     keys = sorted({_lock_key(name) for name in names})
     await session.execute(_BEGIN, {"keys": keys})  # through SQLAlchemy, which sends BEGIN with it
 
 
-async def stored_ids(session: AsyncSession, ids: list[str]) -> set[str]:
-    rows = await (await connection(session)).fetch(_sql("stored_ids"), ids)
-    return {row[0] for row in rows}
+_CONVERSATIONS = ", ".join(conversation_state.FIELDS)
+_OPERATORS = ", ".join(OPERATOR_COLUMNS)
+_READ = (
+    "SELECT ARRAY(SELECT id FROM events WHERE id = ANY($1::text[])), "
+    "ARRAY(SELECT ROW(id, medium) FROM channels WHERE id = ANY($2::text[])), "
+    f"ARRAY(SELECT ROW({_CONVERSATIONS}) FROM conversations WHERE id = ANY($3::text[])), "
+    f"ARRAY(SELECT ROW({_OPERATORS}) FROM operators WHERE id = ANY($4::text[]))"
+)
 
 
-async def channel_media(session: AsyncSession, ids: list[str]) -> dict[str, str]:
-    rows = await (await connection(session)).fetch(_sql("channel_media"), ids)
-    return {row[0]: row[1] for row in rows}
-
-
-async def append(session: AsyncSession, events: list[c.Event], received_at: datetime) -> None:
-    """Append ``events`` in their order (``seq`` follows it, as with one insert per event)."""
-    rows = (
-        (
-            e.id,
-            e.type,
-            e.ts,
-            e.__dict__.get("conversation_id"),
-            e.__dict__.get("operator_id"),
-            # ``model_dump_json`` without its Python wrapper (half of its cost): the same text
-            e.__pydantic_serializer__.to_json(
-                e, exclude=PAYLOAD_EXCLUDES, exclude_none=True
-            ).decode(),
-        )
-        for e in events
+async def read(session: AsyncSession, wanted: Wanted) -> Stored:
+    """Everything a group asks about in one statement: each table's rows as an array of
+    records, which asyncpg decodes with each column's type."""
+    known, media, conversations, operators = await (await connection(session)).fetchrow(
+        _READ,
+        wanted.event_ids,
+        wanted.channel_ids,
+        wanted.conversation_ids,
+        wanted.operator_ids,
     )
-    await (await connection(session)).execute(_sql("append"), _json(rows), received_at)
+    return Stored(
+        event_ids=set(known),
+        media=dict(media),
+        conversations={row[0]: conversation_state.ConversationState(*row) for row in conversations},
+        operators={row[0]: operator_state.StatusState(*row[1:]) for row in operators},
+    )
 
 
-async def load_conversations(
-    session: AsyncSession, ids: list[str]
-) -> dict[str, conversation_state.ConversationState]:
-    rows = await (await connection(session)).fetch(_sql("load_conversations"), ids)
-    return {row[0]: conversation_state.ConversationState(*row) for row in rows}
+@cache
+def _write_sql(events: bool, new: bool, stored: bool, operators: bool) -> str:
+    """The statement writing what ``Changes`` holds, the parts it has: each part's rows are a
+    parameter of their own, in this order (the events' ``received_at`` after their rows)."""
+    statements, parameter = [], 1
+    if events:
+        statements.append(
+            f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}, received_at) "
+            f"SELECT {_values(EVENTS, EVENT_COLUMNS)}, "
+            f"${parameter + 1}::{_sql_type(EVENTS, 'received_at')} FROM {_rows(parameter)}"
+        )
+        parameter += 2
+    values = _values(CONVERSATIONS, conversation_state.FIELDS)
+    if new:
+        statements.append(
+            f"INSERT INTO conversations ({_CONVERSATIONS}) SELECT {values} FROM {_rows(parameter)}"
+        )
+        parameter += 1
+    if stored:
+        updates = ", ".join(f"{n} = u.{n}" for n in conversation_state.FIELDS if n != "id")
+        statements.append(
+            f"UPDATE conversations SET {updates} FROM (SELECT {values} FROM {_rows(parameter)}) "
+            f"AS u({_CONVERSATIONS}) WHERE conversations.id = u.id"
+        )
+        parameter += 1
+    if operators:
+        updates = ", ".join(f"{n} = u.{n}" for n in OPERATOR_STATE_COLUMNS)
+        statements.append(
+            f"UPDATE operators SET {updates} FROM (SELECT {_values(OPERATORS, OPERATOR_COLUMNS)} "
+            f"FROM {_rows(parameter)}) AS u({_OPERATORS}) WHERE operators.id = u.id"
+        )
+    return _together(statements)
 
 
-async def save_conversations(
-    session: AsyncSession, states: list[conversation_state.ConversationState]
-) -> None:
-    """Insert or overwrite the conversations' rows; ``states`` holds each id once."""
-    rows = _json(map(_conversation_values, states))
-    await (await connection(session)).execute(_sql("save_conversations"), rows)
+async def write(session: AsyncSession, changes: Changes) -> None:
+    """All of ``changes`` in one statement; the events keep their order (``seq`` follows it).
+    The conversations first seen are inserted and the stored ones updated, apart: ``INSERT … ON
+    CONFLICT DO UPDATE`` cost the database a fifth more per row (bench/ingest.py)."""
+    arguments: list[Any] = []
+    if changes.events:
+        arguments += [_json(_event_values(e) for e in changes.events), changes.received_at]
+    for states in (changes.new, changes.stored):
+        if states:
+            arguments.append(_json(map(_conversation_values, states)))
+    if changes.operators:
+        arguments.append(_json((i, *_operator_values(s)) for i, s in changes.operators.items()))
+    if arguments:
+        sql = _write_sql(
+            bool(changes.events), bool(changes.new), bool(changes.stored), bool(changes.operators)
+        )
+        await (await connection(session)).execute(sql, *arguments)
 
 
-async def load_operators(
-    session: AsyncSession, ids: list[str]
-) -> dict[str, operator_state.StatusState]:
-    rows = await (await connection(session)).fetch(_sql("load_operators"), ids)
-    return {row[0]: operator_state.StatusState(*row[1:]) for row in rows}
-
-
-async def save_operators(
-    session: AsyncSession, states: dict[str, operator_state.StatusState]
-) -> None:
-    rows = _json((operator_id, *_operator_values(s)) for operator_id, s in states.items())
-    await (await connection(session)).execute(_sql("save_operators"), rows)
+def _event_values(e: c.Event) -> tuple[Any, ...]:
+    return (
+        e.id,
+        e.type,
+        e.ts,
+        e.__dict__.get("conversation_id"),
+        e.__dict__.get("operator_id"),
+        # ``model_dump_json`` without its Python wrapper (half of its cost): the same text
+        e.__pydantic_serializer__.to_json(e, exclude=PAYLOAD_EXCLUDES, exclude_none=True).decode(),
+    )
 
 
 # -- the directory: rows for the ids first seen (directory/service.py) ---------------------------
@@ -206,19 +224,20 @@ def _defaults(table: Table, given: tuple[str, ...]) -> dict[str, Any]:
 
 @cache
 def _insert_missing_sql(shape: tuple[tuple[Table, tuple[str, ...]], ...]) -> str:
-    """One statement for the tables of ``shape``: a data-modifying WITH per table but the last."""
-    inserts = []
-    for number, (table, given) in enumerate(shape, start=1):
-        names = (*given, *_defaults(table, given))
-        rows = _ROWS.replace("$1", f"${number}")  # each table's rows are a parameter of their own
-        inserts.append(
+    """One statement for the tables of ``shape``, each table's rows a parameter of their own.
+
+    A row whose id is stored is left out before the insert: the insert's own check would wait
+    for any writer that changed that row (an operator's status) to commit."""
+    return _together(
+        [
             f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {_values(table, names)} "
-            f"FROM {rows} ON CONFLICT (id) DO NOTHING"
-        )
-    *first, last = inserts
-    if not first:
-        return last
-    return "WITH " + ", ".join(f"t{i} AS ({sql})" for i, sql in enumerate(first)) + " " + last
+            f"FROM {_rows(number)} WHERE NOT EXISTS "
+            f"(SELECT FROM {table.name} AS t WHERE t.id = r->>{names.index('id')}) "
+            "ON CONFLICT (id) DO NOTHING"
+            for number, (table, given) in enumerate(shape, start=1)
+            for names in [(*given, *_defaults(table, given))]
+        ]
+    )
 
 
 async def insert_missing(session: AsyncSession, tables: directory_service.NewRows) -> None:

@@ -20,6 +20,7 @@ from dozor.db import upsert
 from dozor.directory import service as directory_service
 from dozor.directory.models import Channel
 from dozor.events import contract as c
+from dozor.events.group import Changes, Stored, Wanted
 from dozor.events.models import StoredEvent
 from dozor.operators import service as operators_service
 from dozor.operators import state as operator_state
@@ -41,7 +42,7 @@ def operator_columns(state: operator_state.StatusState) -> dict[str, Any]:
     return {name: getattr(state, name) for name in OPERATOR_STATE_COLUMNS}
 
 
-async def begin(session: AsyncSession, names: Iterable[str]) -> None:
+async def begin(session: AsyncSession, wanted: Wanted) -> None:
     """Nothing to lock: an SQLite write transaction (BEGIN IMMEDIATE) holds the whole database."""
 
 
@@ -54,7 +55,28 @@ async def insert_missing(session: AsyncSession, tables: directory_service.NewRow
         )
 
 
-async def stored_ids(session: AsyncSession, ids: list[str]) -> set[str]:
+async def read(session: AsyncSession, wanted: Wanted) -> Stored:
+    return Stored(
+        event_ids=await _stored_ids(session, wanted.event_ids),
+        media=await _channel_media(session, wanted.channel_ids),
+        conversations=await _load_conversations(session, wanted.conversation_ids),
+        operators=await _load_operators(session, wanted.operator_ids),
+    )
+
+
+async def write(session: AsyncSession, changes: Changes) -> None:
+    if changes.events:
+        await _append(session, changes.events, changes.received_at)
+    if conversations := changes.new + changes.stored:  # one upsert does both here
+        rows = [{n: getattr(s, n) for n in conversation_state.FIELDS} for s in conversations]
+        for chunk in chunks(rows):
+            await session.execute(_conversation_upsert(session.bind.dialect.name), chunk)
+    if changes.operators:
+        rows = [{"b_id": i, **operator_columns(state)} for i, state in changes.operators.items()]
+        await operators_service.save_states(session, rows)
+
+
+async def _stored_ids(session: AsyncSession, ids: list[str]) -> set[str]:
     found: set[str] = set()
     for chunk in chunks(ids):
         rows = await session.execute(select(StoredEvent.id).where(StoredEvent.id.in_(chunk)))
@@ -62,7 +84,7 @@ async def stored_ids(session: AsyncSession, ids: list[str]) -> set[str]:
     return found
 
 
-async def channel_media(session: AsyncSession, ids: list[str]) -> dict[str, str]:
+async def _channel_media(session: AsyncSession, ids: list[str]) -> dict[str, str]:
     media: dict[str, str] = {}
     for chunk in chunks(ids):
         rows = await session.execute(
@@ -72,7 +94,9 @@ async def channel_media(session: AsyncSession, ids: list[str]) -> dict[str, str]
     return media
 
 
-async def append(session: AsyncSession, events: list[c.Event], received_at: datetime) -> None:
+async def _append(
+    session: AsyncSession, events: list[c.Event], received_at: datetime | None
+) -> None:
     rows = [
         {
             "id": e.id,
@@ -88,7 +112,7 @@ async def append(session: AsyncSession, events: list[c.Event], received_at: date
     await session.execute(StoredEvent.__table__.insert(), rows)
 
 
-async def load_conversations(
+async def _load_conversations(
     session: AsyncSession, ids: list[str]
 ) -> dict[str, conversation_state.ConversationState]:
     table = Conversation.__table__
@@ -108,16 +132,7 @@ def _conversation_upsert(dialect: str) -> Any:
     return upsert(Conversation.__table__, dialect, key=["id"], update=fields)
 
 
-async def save_conversations(
-    session: AsyncSession, states: list[conversation_state.ConversationState]
-) -> None:
-    statement = _conversation_upsert(session.bind.dialect.name)
-    rows = [{name: getattr(s, name) for name in conversation_state.FIELDS} for s in states]
-    for chunk in chunks(rows):
-        await session.execute(statement, chunk)
-
-
-async def load_operators(
+async def _load_operators(
     session: AsyncSession, ids: list[str]
 ) -> dict[str, operator_state.StatusState]:
     table = Operator.__table__
@@ -133,10 +148,3 @@ async def load_operators(
                 **{n: getattr(row, n) for n in OPERATOR_STATE_COLUMNS}
             )
     return loaded
-
-
-async def save_operators(
-    session: AsyncSession, states: dict[str, operator_state.StatusState]
-) -> None:
-    rows = [{"b_id": i, **operator_columns(state)} for i, state in states.items()]
-    await operators_service.save_states(session, rows)

@@ -41,7 +41,7 @@ async def refold(
             )
             if not ids:
                 break
-            await ingest.save_conversations(session, await ingest.refold(session, ids))
+            await ingest.save_conversations(session, stored=await ingest.refold(session, ids))
         conversations, after = conversations + len(ids), ids[-1]
         progress(conversations)
     async with write_sessions() as session, session.begin():

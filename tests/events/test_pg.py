@@ -1,6 +1,7 @@
 """PostgreSQL's set-based statements (events/pg.py) store exactly what the portable ones store
 on SQLite, and only inside the writer's transaction."""
 
+import asyncio
 import random
 import shutil
 from collections.abc import AsyncIterator
@@ -11,7 +12,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy import Text, cast, func, select, text
+from sqlalchemy import Text, cast, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from dozor.config import Settings
@@ -210,7 +211,8 @@ async def test_a_failed_transaction_keeps_nothing_of_the_set_based_statements(
     state = conversation_state.fold(Script("c").message(0, "client").events)  # type: ignore[arg-type]
     with pytest.raises(RuntimeError):
         async with sessions() as session, session.begin():
-            await ingest.save_conversations(session, [state])  # the first statement: BEGIN first
+            # the first statement: BEGIN first
+            await ingest.save_conversations(session, new=[state])
             raise RuntimeError("then something failed")
     assert await _count(sessions, StoredEvent) == await _count(sessions, Conversation) == 0
 
@@ -223,4 +225,24 @@ async def test_an_overlong_value_is_refused_not_cut(
     state.client_name = "x" * 501
     with pytest.raises(asyncpg.StringDataRightTruncationError):
         async with write_sessionmaker(postgresql)() as session, session.begin():
-            await ingest.save_conversations(session, [state])
+            await ingest.save_conversations(session, new=[state])
+
+
+async def test_a_first_seen_row_does_not_wait_for_a_writer_that_changed_a_stored_one(
+    engines: tuple[AsyncEngine, AsyncEngine],
+) -> None:
+    """Every group names the operators of its events: naming one whose row another writer has
+    just changed (its status) must not wait for that writer to commit."""
+    _, postgresql = engines
+    sessions = write_sessionmaker(postgresql)
+    async with sessions() as session, session.begin():
+        await ingest.ensure_directory(session, [status("bob", 0, "online", 1)], {})
+    offered = Script("c").at(0, "conversation.offered", operator_id="bob").events
+    queued = Script("d").at(0, "conversation.queued", group_id="sales").events
+    async with sessions() as holder, holder.begin():
+        await holder.execute(update(Operator).where(Operator.id == "bob").values(status="away"))
+        async with sessions() as other, other.begin():
+            await asyncio.wait_for(ingest.ensure_directory(other, offered + queued, {}), 5)
+    async with sessions() as session:
+        assert await session.scalar(select(Operator.status).where(Operator.id == "bob")) == "away"
+        assert await session.scalar(select(Group.id)) == "sales"
