@@ -1,6 +1,6 @@
 """Ingest benchmark: sustained events/s through ``POST /api/v1/events``, against the raw limit.
 
-    .venv/bin/python bench/ingest.py --db both --events 100000 --runs 5 --concurrency 32
+    .venv/bin/python bench/ingest.py --db both --events 100000 --runs 5 --concurrency 64
 
 Each run, on a fresh database:
 
@@ -8,9 +8,10 @@ Each run, on a fresh database:
    subprocess, with an API token.
 2. Post the demo's events in batches of 100 from ``--concurrency`` senders. Each sender is one
    integration: it owns a share of the conversations (and operators) and sends its events in time
-   order, one request at a time, so no event arrives late and group commit has company. 32 by
-   default: a sustained rate is the server's, once enough requests wait that a sender's own
-   round trip no longer sets it (with 12, each waited on its answer while a core stood idle).
+   order, one request at a time, so no event arrives late and group commit has company. 64 by
+   default: a sustained rate is the server's, once enough requests wait that the senders' own
+   round trips no longer set it (with 12, each waited on its answer while the cores had room;
+   docs/performance.md shows the rate by senders, with each request's time to its answer).
 3. Take the rows the server stored (events, conversations, operators, directory) and write them
    into a second fresh database with the same schema and indexes, as fast as the driver allows:
    COPY on PostgreSQL, one ``executemany`` transaction on SQLite. That is the raw limit.
@@ -146,6 +147,7 @@ class HttpRun:
     server_cpu: float  # seconds of CPU the server process used while the events went in
     client_cpu: float  # and this process, sending them
     database_cpu: float | None  # and the PostgreSQL backends of the database, when on this machine
+    latencies: list[float]  # of the requests, seconds
 
 
 def _free_port() -> int:
@@ -225,18 +227,22 @@ async def _answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     return int(head[9:12]), await reader.readexactly(int(length[1]))
 
 
-async def post_all(base: str, streams: list[list[bytes]]) -> float:
+async def post_all(base: str, streams: list[list[bytes]]) -> tuple[float, list[float]]:
     """Send every sender's requests, each sender on its own keep-alive connection, one at a
-    time; the seconds it took. A bare HTTP/1.1 client: httpx cost 12–16 µs of CPU per event,
-    which the server, sharing the cores, then lacked."""
+    time; the seconds it took, and each request's from its sending to its answer. A bare
+    HTTP/1.1 client: httpx cost 12–16 µs of CPU per event, which the server, sharing the cores,
+    then lacked."""
     host, port = base.removeprefix("http://").split(":")
+    latencies: list[float] = []
 
     async def sender(stream: list[bytes]) -> None:
         reader, writer = await asyncio.open_connection(host, int(port))
         try:
             for request in stream:
+                sent = time.perf_counter()
                 writer.write(request)
                 status, body = await _answer(reader)
+                latencies.append(time.perf_counter() - sent)
                 if status != 200 or orjson.loads(body)["duplicates"]:
                     raise RuntimeError(f"unexpected answer {status}: {body[:300]!r}")
         finally:
@@ -244,7 +250,7 @@ async def post_all(base: str, streams: list[list[bytes]]) -> float:
 
     started = time.perf_counter()
     await asyncio.gather(*(sender(stream) for stream in streams))
-    return time.perf_counter() - started
+    return time.perf_counter() - started, latencies
 
 
 async def _backends_cpu(db: Database) -> dict[int, float]:
@@ -272,13 +278,13 @@ async def through_http(db: Database, bodies: list[list[bytes]], profile: Path | 
         streams = encoded_requests(base.removeprefix("http://"), token, bodies)
         backends = await _backends_cpu(db)
         server_cpu, client_cpu = _cpu_seconds(pid), time.process_time()
-        seconds = await post_all(base, streams)
+        seconds, latencies = await post_all(base, streams)
         server_cpu = _cpu_seconds(pid) - server_cpu
         client_cpu = time.process_time() - client_cpu
         # backends opened during the run count whole; one closed during it would be missed
         after = await _backends_cpu(db)
         database = sum(cpu - backends.get(pid, 0.0) for pid, cpu in after.items())
-        return HttpRun(seconds, server_cpu, client_cpu, database if after else None)
+        return HttpRun(seconds, server_cpu, client_cpu, database if after else None, latencies)
 
 
 # -- the raw limit -------------------------------------------------------------------------------
@@ -384,7 +390,10 @@ def report(kind: str, runs: list[Run], args: argparse.Namespace) -> None:
         f"  raw limit             {raw:>10,.0f}   ({rows:,.0f} rows/s"
         + (f"; database {median(raw_database):.0f} µs per event)" if raw_database else ")")
     )
-    print(f"  HTTP / raw            {median(r.http_rate / r.raw_rate for r in runs):>10.1%}\n")
+    print(f"  HTTP / raw            {median(r.http_rate / r.raw_rate for r in runs):>10.1%}")
+    latencies = sorted(t for r in runs for t in r.http.latencies)
+    p50, p95 = (latencies[int(len(latencies) * q)] * 1000 for q in (0.5, 0.95))
+    print(f"  a request's answer    p50 {p50:.0f} ms, p95 {p95:.0f} ms (all runs' requests)\n")
 
 
 async def bench(args: argparse.Namespace) -> None:
@@ -412,7 +421,7 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--events", type=int, default=100_000, help="events per run")
     parser.add_argument("--runs", type=int, default=3, help="runs per database; medians shown")
-    parser.add_argument("--concurrency", type=int, default=32, help="senders, one request each")
+    parser.add_argument("--concurrency", type=int, default=64, help="senders, one request each")
     parser.add_argument("--seed", type=int, default=1, help="seed of the demo's events")
     parser.add_argument(
         "--postgres",

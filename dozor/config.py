@@ -69,7 +69,7 @@ class Settings(BaseSettings):
         description="Most events the writer commits in one transaction (group commit).",
     )
     writer_concurrency: int = Field(
-        default=2,
+        default=3,
         ge=1,
         le=16,
         description="Write transactions at once on PostgreSQL, each a group commit of its own "

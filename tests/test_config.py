@@ -47,12 +47,12 @@ def test_database_url_switches_to_postgresql(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_writers_run_side_by_side_on_postgresql_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DOZOR_WRITER_CONCURRENCY", "3")
+    monkeypatch.setenv("DOZOR_WRITER_CONCURRENCY", "4")
     assert Settings().writers == 1  # the SQLite default: one write transaction at a time
     monkeypatch.setenv("DOZOR_DATABASE_URL", "postgresql+asyncpg://dozor@db.example.com/dozor")
-    assert Settings().writers == 3
+    assert Settings().writers == 4
     monkeypatch.delenv("DOZOR_WRITER_CONCURRENCY")
-    assert Settings().writers == 2
+    assert Settings().writers == 3
 
 
 @pytest.mark.parametrize(
