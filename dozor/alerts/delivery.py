@@ -57,6 +57,7 @@ class Deliverer:
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _task: "asyncio.Task[None] | None" = None
     _sending: "set[asyncio.Task[None]]" = field(default_factory=set)
+    _ticking: asyncio.Lock = field(default_factory=asyncio.Lock)
     _http: httpx.AsyncClient | None = None
 
     def start(self) -> None:
@@ -96,7 +97,14 @@ class Deliverer:
 
     async def tick(self) -> int:
         """Claim what is due and start sending it; how many were claimed. It does not wait for
-        the sends (``drain`` does)."""
+        the sends (``drain`` does). One round at a time: a round that finds another under way
+        waits until that one's sends have started, so a ``drain`` after it waits for them too
+        (a round called while the worker's own was between its claim and its sends returned
+        at once, with nothing under way yet)."""
+        async with self._ticking:
+            return await self._tick()
+
+    async def _tick(self) -> int:
         free = PARALLEL - len(self._sending)
         if free <= 0:
             return 0

@@ -123,6 +123,36 @@ async def test_an_e_mail_reaches_the_smtp_server_in_the_users_language(
     assert await _round(deliverer) == 0 and len(smtp.messages) == 2
 
 
+async def test_a_round_called_while_another_is_under_way_waits_for_its_sends(
+    writes: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    clock: ManualClock,
+    deliverer: Deliverer,
+    smtp: SmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The worker's own round may have claimed a row and not yet started sending it: a round
+    called then (``tick`` and ``drain``, as the tests' "deliver now" does) returns once the
+    e-mail is sent, not at once with nothing under way."""
+    ids = await people(writes, now=T0)
+    rule_id = await rule(writes, now=T0, email_user_ids=[ids["eve"]])
+    await decide(writes, rule_id, settings=settings, now=T0)
+    clock.advance(2)
+    claimed, claiming = outbox.claimed, asyncio.Event()
+
+    async def slowly(session: AsyncSession, taken: list[int]) -> object:
+        claiming.set()
+        await asyncio.sleep(0.3)  # between the claim and the sends
+        return await claimed(session, taken)
+
+    monkeypatch.setattr(outbox, "claimed", slowly)
+    first = asyncio.create_task(deliverer.tick())
+    await claiming.wait()
+    assert await _round(deliverer) == 0  # the other round has it
+    assert [str(m["To"]) for m in smtp.messages] == ["eve@center.example"]
+    assert await first == 1
+
+
 async def test_a_webhook_is_signed_over_the_bytes_it_receives(
     writes: async_sessionmaker[AsyncSession], settings: Settings, deliverer: Deliverer
 ) -> None:
