@@ -148,7 +148,7 @@ class LiveStore:
     async def _watch_deadlines(self) -> None:
         loop = asyncio.get_running_loop()
         last_tick = loop.time()
-        while not self.closing:
+        while True:  # until cancelled (a return here would spin `_forever`)
             now = self.clock.now()
             if self.state.flip(now):
                 self.changed()
