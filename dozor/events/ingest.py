@@ -19,8 +19,9 @@ its own, with the outcome it would have had if the batches had been stored one a
    others overwritten, the operators' statuses overwritten.
 
 The statements come in two forms with the same functions: ``portable`` (what SQLite runs: reads
-through SQLAlchemy, rows bound straight to sqlite3) and ``pg`` (on PostgreSQL the read of step 1 and the write of step 6 are one set-based
-statement each, far less Python per row and few round trips).
+through SQLAlchemy, rows bound straight to sqlite3) and ``pg`` (on PostgreSQL the read of step 1
+and the write of step 6 are one set-based statement each, far less Python per row and few round
+trips).
 """
 
 from collections import defaultdict

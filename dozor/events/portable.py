@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
 
-import orjson
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -138,15 +137,22 @@ def timestamp(value: datetime | None) -> str | None:
     return None if value is None else value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
 
 
+def payload(e: c.Event) -> str:
+    """The event's stored payload: its JSON without its own columns (``PAYLOAD_EXCLUDES``);
+    ``model_dump_json`` without its Python wrapper, which is half of its cost."""
+    return e.__pydantic_serializer__.to_json(
+        e, exclude=PAYLOAD_EXCLUDES, exclude_none=True
+    ).decode()
+
+
 def _event_row(e: c.Event, received_at: str | None) -> tuple[Any, ...]:
-    payload = e.model_dump(mode="json", exclude=PAYLOAD_EXCLUDES, exclude_none=True)
     return (
         e.id,
         e.type,
         timestamp(e.ts),
         e.__dict__.get("conversation_id"),
         e.__dict__.get("operator_id"),
-        orjson.dumps(payload).decode(),
+        payload(e),
         received_at,
     )
 
