@@ -104,6 +104,28 @@ async def test_contains_looks_in_the_one_field(
     assert await _found(sessions, way, **{field: text}) == expected
 
 
+async def test_the_probe_counts_the_newest_conversations_a_client_field_of_which_holds_the_text(
+    writer: Any, sessions: Sessions
+) -> None:
+    await store(
+        writer,
+        chat("a", at=0, client="Anna Petrova", phone="+7 916 123-45-67"),
+        chat("b", at=1, client="Boris", email="ANNA.b@mail.example"),
+        chat("c", at=2, client="Vera", phone="+7 900 000-00-00"),
+    )
+    async with sessions() as session:
+        dialect = session.get_bind().dialect.name
+
+        async def hits(text: str) -> int:
+            return await search._hits(session, search.CLIENT, text, dialect)
+
+        assert await hits("anna") == 2  # a name and an e-mail, in other cases
+        assert await hits("+7 9") == 2
+        assert await hits("916 123") == 1
+        assert await hits("vera+7") == 0  # never across two fields
+        assert await hits("petrova+7") == 0
+
+
 async def test_a_frequent_text_is_searched_along_the_list(writer: Any, sessions: Sessions) -> None:
     await store(writer, *(chat(f"c{n}", at=n, text=f"пылесос {n}") for n in range(3)))
     await store(writer, chat("last", at=10, client="Ольга Пылесосова", text="Здравствуйте"))
