@@ -72,12 +72,12 @@ async def read(session: AsyncSession, wanted: Wanted) -> Stored:
 async def write(session: AsyncSession, changes: Changes) -> None:
     connection = await session.connection()
     if changes.events:
-        received_at = timestamp(changes.received_at)
+        received_at = _timestamp(changes.received_at)
         await connection.exec_driver_sql(
-            APPEND, [_event_row(e, received_at) for e in changes.events]
+            _APPEND, [_event_row(e, received_at) for e in changes.events]
         )
     if conversations := changes.new + changes.stored:  # one upsert does both here
-        await connection.exec_driver_sql(UPSERT, [_conversation_row(s) for s in conversations])
+        await connection.exec_driver_sql(_UPSERT, [_conversation_row(s) for s in conversations])
     if changes.operators:
         rows = [{"b_id": i, **operator_columns(state)} for i, state in changes.operators.items()]
         await operators_service.save_states(session, rows)
@@ -132,7 +132,7 @@ async def _load_operators(
     return loaded
 
 
-def timestamp(value: datetime | None) -> str | None:
+def _timestamp(value: datetime | None) -> str | None:
     """A timestamp as ``UTCDateTime`` stores it on SQLite: in UTC, without offset, to the µs."""
     return None if value is None else value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
 
@@ -149,7 +149,7 @@ def _event_row(e: c.Event, received_at: str | None) -> tuple[Any, ...]:
     return (
         e.id,
         e.type,
-        timestamp(e.ts),
+        _timestamp(e.ts),
         e.__dict__.get("conversation_id"),
         e.__dict__.get("operator_id"),
         payload(e),
@@ -160,7 +160,7 @@ def _event_row(e: c.Event, received_at: str | None) -> tuple[Any, ...]:
 def _conversation_row(state: conversation_state.ConversationState) -> tuple[Any, ...]:
     row = list(_STATE_VALUES(state))
     for i in _TIMESTAMPS:
-        row[i] = timestamp(row[i])
+        row[i] = _timestamp(row[i])
     return tuple(row)
 
 
@@ -170,8 +170,8 @@ def _insert(table: Any, columns: tuple[str, ...]) -> str:
 
 
 _EVENT_COLUMNS = ("id", "type", "ts", "conversation_id", "operator_id", "payload", "received_at")
-APPEND = _insert(StoredEvent.__table__, _EVENT_COLUMNS)
-UPSERT = _insert(Conversation.__table__, conversation_state.FIELDS) + (
+_APPEND = _insert(StoredEvent.__table__, _EVENT_COLUMNS)
+_UPSERT = _insert(Conversation.__table__, conversation_state.FIELDS) + (
     " ON CONFLICT (id) DO UPDATE SET "
     + ", ".join(f"{n} = excluded.{n}" for n in conversation_state.FIELDS if n != "id")
 )
