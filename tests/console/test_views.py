@@ -29,9 +29,11 @@ def test_a_supervisor_sees_only_the_groups_assigned(center: Center) -> None:
     )
     page = center.as_("alice").get("/console?list=open").text
     assert 'data-group="support"' in page and 'data-group="sales"' not in page
-    assert 'data-id="s1"' in page and "x1" not in page
+    assert 'data-id="s1"' in page and 'data-id="x1"' not in page
+    assert "Продажный клиент" not in page  # (a bare "x1" may sit in the random CSRF token)
     admin = center.as_("ada").get("/console?list=open").text
     assert 'data-group="sales"' in admin and 'data-id="x1"' in admin
+    assert "Продажный клиент" in admin
 
 
 def test_the_page_is_russian_and_english(center: Center) -> None:
