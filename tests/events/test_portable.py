@@ -22,7 +22,7 @@ MOSCOW = timezone(timedelta(hours=3))
 
 def _call() -> Script:
     return (
-        Script("call", start=T0.astimezone(MOSCOW) + timedelta(microseconds=7))
+        Script("call", start=T0.astimezone(MOSCOW))
         .at(0, "conversation.opened", channel_id="pbx", medium="call", direction="inbound")
         .at(1.5, "conversation.queued", group_id="support")
         .at(3.000001, "conversation.accepted", operator_id="bob")
@@ -52,7 +52,8 @@ async def test_the_rows_hold_the_text_sqlalchemy_binds(
         row = (await session.execute(text("SELECT * FROM conversations"))).one()._mapping
         for name in conversation_state.FIELDS:
             assert row[name] == _bound(Conversation.__table__.c[name], folded, dialect), name
-        assert row["accepted_at"] == "2026-03-02 09:00:03.000008"  # UTC, no offset, to the µs
+        assert row["accepted_at"] == "2026-03-02 09:00:03.000001"  # UTC, no offset, to the µs
+        assert row["created_at"] == "2026-03-02 09:00:00.000000"  # a whole second too
         assert row["hold_since"] is None
 
         stored = (await session.execute(text("SELECT id, ts, received_at FROM events"))).all()
