@@ -25,18 +25,15 @@ from sqlalchemy.types import TypeDecorator
 from dozor.conversations import state as conversation_state
 from dozor.conversations.models import Conversation
 from dozor.directory import service as directory_service
-from dozor.events import contract as c
 from dozor.events.group import Changes, Stored, Wanted
 from dozor.events.models import StoredEvent
-from dozor.events.portable import OPERATOR_STATE_COLUMNS, payload
+from dozor.events.portable import EVENT_COLUMNS, OPERATOR_STATE_COLUMNS, event_values
 from dozor.operators import state as operator_state
 from dozor.operators.models import Operator
 
 EVENTS: Table = StoredEvent.__table__  # type: ignore[assignment]
 CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
 OPERATORS: Table = Operator.__table__  # type: ignore[assignment]
-# what ``write`` appends per event, the payload as JSON text; ``received_at`` is one for all
-EVENT_COLUMNS = ("id", "type", "ts", "conversation_id", "operator_id", "payload")
 OPERATOR_COLUMNS = ("id", *OPERATOR_STATE_COLUMNS)
 _conversation_values = attrgetter(*conversation_state.FIELDS)
 _operator_values = attrgetter(*OPERATOR_STATE_COLUMNS)
@@ -185,7 +182,7 @@ async def write(session: AsyncSession, changes: Changes) -> None:
     CONFLICT DO UPDATE`` cost the database a fifth more per row (bench/ingest.py)."""
     arguments: list[Any] = []
     if changes.events:
-        arguments += [_json(_event_values(e) for e in changes.events), changes.received_at]
+        arguments += [_json(event_values(e, e.ts) for e in changes.events), changes.received_at]
     for states in (changes.new, changes.stored):
         if states:
             arguments.append(_json(map(_conversation_values, states)))
@@ -196,17 +193,6 @@ async def write(session: AsyncSession, changes: Changes) -> None:
             bool(changes.events), bool(changes.new), bool(changes.stored), bool(changes.operators)
         )
         await (await connection(session)).execute(sql, *arguments)
-
-
-def _event_values(e: c.Event) -> tuple[Any, ...]:
-    return (
-        e.id,
-        e.type,
-        e.ts,
-        e.__dict__.get("conversation_id"),
-        e.__dict__.get("operator_id"),
-        payload(e),
-    )
 
 
 # -- the directory: rows for the ids first seen (directory/service.py) ---------------------------

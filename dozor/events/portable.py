@@ -36,6 +36,8 @@ OPERATOR_STATE_COLUMNS = tuple(f.name for f in fields(operator_state.StatusState
 # what the payload leaves out: the event's own columns (``ingest.from_stored`` puts them back);
 # a set, not a frozenset, which pydantic-core converts on every call
 PAYLOAD_EXCLUDES = {"id", "type", "ts"}
+# what the write path appends per event (``event_values``); ``received_at`` is one for a group
+EVENT_COLUMNS = ("id", "type", "ts", "conversation_id", "operator_id", "payload")
 
 
 def chunks(items: list[Any]) -> Iterable[list[Any]]:
@@ -74,7 +76,7 @@ async def write(session: AsyncSession, changes: Changes) -> None:
     if changes.events:
         received_at = _timestamp(changes.received_at)
         await connection.exec_driver_sql(
-            _APPEND, [_event_row(e, received_at) for e in changes.events]
+            _APPEND, [(*event_values(e, _timestamp(e.ts)), received_at) for e in changes.events]
         )
     if conversations := changes.new + changes.stored:  # one upsert does both here
         await connection.exec_driver_sql(_UPSERT, [_conversation_row(s) for s in conversations])
@@ -137,7 +139,7 @@ def _timestamp(value: datetime | None) -> str | None:
     return None if value is None else value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
 
 
-def payload(e: c.Event) -> str:
+def _payload(e: c.Event) -> str:
     """The event's stored payload: its JSON without its own columns (``PAYLOAD_EXCLUDES``);
     ``model_dump_json`` without its Python wrapper, which is half of its cost."""
     return e.__pydantic_serializer__.to_json(
@@ -145,15 +147,15 @@ def payload(e: c.Event) -> str:
     ).decode()
 
 
-def _event_row(e: c.Event, received_at: str | None) -> tuple[Any, ...]:
+def event_values(e: c.Event, ts: Any) -> tuple[Any, ...]:
+    """The values of ``EVENT_COLUMNS`` for ``e``, its time given as each database binds it."""
     return (
         e.id,
         e.type,
-        _timestamp(e.ts),
+        ts,
         e.__dict__.get("conversation_id"),
         e.__dict__.get("operator_id"),
-        payload(e),
-        received_at,
+        _payload(e),
     )
 
 
@@ -169,8 +171,7 @@ def _insert(table: Any, columns: tuple[str, ...]) -> str:
     return f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"
 
 
-_EVENT_COLUMNS = ("id", "type", "ts", "conversation_id", "operator_id", "payload", "received_at")
-_APPEND = _insert(StoredEvent.__table__, _EVENT_COLUMNS)
+_APPEND = _insert(StoredEvent.__table__, (*EVENT_COLUMNS, "received_at"))
 _UPSERT = _insert(Conversation.__table__, conversation_state.FIELDS) + (
     " ON CONFLICT (id) DO UPDATE SET "
     + ", ".join(f"{n} = excluded.{n}" for n in conversation_state.FIELDS if n != "id")
