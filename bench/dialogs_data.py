@@ -12,7 +12,8 @@
    groups and 10× the operators, and draws new client names, phones, e-mails and message texts
    (an old conversation left open in the base is closed in its copies). The copies are written
    oldest first, so past the base the tables lie in number order, as the app's would.
-4. The indexes again, then ANALYZE (SQLite's triggers filled its full-text tables on the way).
+4. The indexes again, then ANALYZE (SQLite's triggers filled its full-text tables on the way;
+   on PostgreSQL each copy of the events fills ``message_texts`` in the same statement).
 """
 
 import random
@@ -29,7 +30,7 @@ from dozor.conversations.models import Conversation
 from dozor.conversations.state import FIELDS, fold
 from dozor.db import UTCDateTime, create_engine
 from dozor.events import contract as c
-from dozor.events.models import StoredEvent
+from dozor.events.models import MessageText, StoredEvent
 from dozor.migrate import upgrade
 
 START = datetime(2026, 2, 1, tzinfo=UTC)
@@ -124,22 +125,33 @@ async def _write_base(
     """Fold and write the base, numbered after the copies that will come before it; returns
     how many message events it has."""
     rng = random.Random(seed)
-    conversations, stored = [], []
+    conversations, stored, numbers = [], [], {}
     for n in range(base):
         events = _events(n, rng, messages, base)
         state = fold(events)
         row = {name: getattr(state, name) for name in FIELDS}
-        conversations.append({"number": copies * base + n + 1, **row})
+        numbers[state.id] = copies * base + n + 1
+        conversations.append({"number": numbers[state.id], **row})
         stored += [_stored(e) for e in events if e.type == "message.created"]
     stored.sort(key=lambda row: row["ts"])
     for index, row in enumerate(stored):
         row["seq"] = copies * len(stored) + index + 1
+    texts = [
+        {
+            "number": numbers[row["conversation_id"]],
+            "seq": row["seq"],
+            "text": row["payload"]["text"],
+        }
+        for row in stored
+    ]
     engine = create_engine(settings)
     async with engine.begin() as connection:
         for first in range(0, base, 5000):
             await connection.execute(Conversation.__table__.insert(), conversations[first:][:5000])
         for first in range(0, len(stored), 20000):
             await connection.execute(StoredEvent.__table__.insert(), stored[first:][:20000])
+            if engine.dialect.name == "postgresql":
+                await connection.execute(MessageText.__table__.insert(), texts[first:][:20000])
     await engine.dispose()
     return len(stored)
 
@@ -315,22 +327,30 @@ async def build_postgresql(url: str, base: int, copies: int, base_events: int) -
                 f"INSERT INTO conversations ({names}) SELECT {values} FROM conversations"
                 f" WHERE number > {low} ORDER BY number".replace(":k", str(k))
             )
+            # the copy's texts, with the number of their conversation (``b{n}~k``: the base's
+            # conversation n, numbered as ``_write_base`` did, moved k bases back)
             await connection.execute(
-                f"INSERT INTO events ({event_names}) SELECT {event_values} FROM events"
-                f" WHERE seq > {low_seq} ORDER BY seq".replace(":k", str(k))
+                f"WITH copied AS (INSERT INTO events ({event_names}) SELECT {event_values}"
+                f" FROM events WHERE seq > {low_seq} ORDER BY seq"
+                " RETURNING seq, conversation_id, payload ->> 'text' AS text)"
+                " INSERT INTO message_texts (number, seq, text)"
+                f" SELECT {low + 1 - k * base}"
+                " + split_part(substr(conversation_id, 2), '~', 1)::bigint, seq, text"
+                " FROM copied".replace(":k", str(k))
             )
         _progress(copies - k + 1, copies, began)
     await connection.close()
 
 
 async def postgresql_indexes(url: str) -> list[str]:
-    """Drop the secondary indexes of the two big tables; returns the statements that make
-    them again."""
+    """Drop the secondary indexes of the big tables, and the key of ``message_texts`` (the
+    copies never look it up); returns the statements that make them again."""
     connection = await asyncpg.connect(url)
     rows = await connection.fetch(
         "SELECT i.indexname, i.indexdef, c.conname, pg_get_constraintdef(c.oid) AS condef,"
         " i.tablename FROM pg_indexes i LEFT JOIN pg_constraint c ON c.conname = i.indexname"
-        " WHERE i.tablename IN ('conversations', 'events') AND c.contype IS DISTINCT FROM 'p'"
+        " WHERE i.tablename IN ('conversations', 'events', 'message_texts')"
+        " AND (c.contype IS DISTINCT FROM 'p' OR i.tablename = 'message_texts')"
     )
     again = []
     for row in rows:
@@ -359,7 +379,7 @@ async def finish_postgresql(url: str, again: list[str]) -> None:
         )
     await connection.execute("DROP FUNCTION bench_text, bench_name, bench_phone, bench_email")
     await connection.execute("DROP TABLE bench_texts")
-    for table in ("conversations", "events"):
+    for table in ("conversations", "events", "message_texts"):
         began = time.monotonic()
         await connection.execute(f"VACUUM ANALYZE {table}")
         print(f"  {time.monotonic() - began:6.0f} s  VACUUM ANALYZE {table}")  # noqa: T201

@@ -66,6 +66,7 @@ BATCH = 100
 START = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 TABLES = ("groups", "channels", "topics", "operators", "conversations", "events")
+PG_TABLES = (*TABLES, "message_texts")  # PostgreSQL's message index (events/models.py)
 
 
 # -- the events ----------------------------------------------------------------------------------
@@ -295,7 +296,7 @@ async def raw_postgresql(source: Database, target: Database) -> tuple[float, int
     rows and the CPU seconds of the database's backend (None when not on this machine)."""
     reader = await asyncpg.connect(source.raw_url)
     tables = {}
-    for table in TABLES:
+    for table in PG_TABLES:
         rows = await reader.fetch(f"SELECT * FROM {table}")
         tables[table] = (list(rows[0].keys()) if rows else [], [tuple(r) for r in rows])
     await reader.close()

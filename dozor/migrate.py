@@ -18,11 +18,14 @@ FULL_TEXT = ("message_search", "client_search")
 
 def include_object(dialect: str) -> Callable[..., bool]:
     """What autogenerate compares on ``dialect``: not the full-text tables, not an index the
-    models declare for another database only (``ddl_if``)."""
+    models declare for another database only (``ddl_if``), not a table they declare for
+    another database only (``info={"only": …}``)."""
 
     def include(item: Any, name: str | None, kind: str, _reflected: bool, _other: Any) -> bool:
         ddl_if = getattr(item, "_ddl_if", None)
         if ddl_if is not None and ddl_if.dialect not in (None, dialect):
+            return False
+        if kind == "table" and getattr(item, "info", {}).get("only", dialect) != dialect:
             return False
         return not (kind == "table" and (name or "").startswith(FULL_TEXT))
 

@@ -151,10 +151,12 @@ def conditions(
     dialect: str,
     sla: SlaRules,
     frequent: frozenset[str] = frozenset(),
+    numbers: search.Numbers | None = None,
 ) -> list[ColumnElement[bool]]:
     """The WHERE conditions of a filter, all of which must hold; overdue by the targets and
     business hours of ``sla``; the texts of the fields in ``frequent`` (``search.frequent``)
-    checked along the list rather than found from an index."""
+    checked along the list rather than found from an index; the free text's messages only in
+    the window ``numbers`` (``search.window``), and the rows too."""
     f = dialog_filter
     found: list[Any] = []
     for name, column in MULTI.items():
@@ -179,7 +181,9 @@ def conditions(
         found.append(overdue if f.overdue else not_(overdue))
     found.extend(_ranges(f, zone))
     if f.q:
-        found.append(search.condition(f.q, dialect, frequent="q" in frequent))
+        found.append(search.condition(f.q, dialect, frequent="q" in frequent, numbers=numbers))
+    if numbers is not None:
+        found += [t.number > numbers.low, t.number < numbers.high]
     return found
 
 

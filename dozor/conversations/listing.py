@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, and_, func, or_, select, tuple_
+from sqlalchemy import Row, Select, and_, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dozor.conversations import filters, search
@@ -116,10 +116,17 @@ def _where(
     zone: ZoneInfo,
     sla: SlaRules,
     frequent: frozenset[str] = frozenset(),
+    numbers: search.Numbers | None = None,
 ) -> list[Any]:
     dialect = session.get_bind().dialect.name
     found = filters.conditions(
-        dialog_filter, now=now, zone=zone, dialect=dialect, sla=sla, frequent=frequent
+        dialog_filter,
+        now=now,
+        zone=zone,
+        dialect=dialect,
+        sla=sla,
+        frequent=frequent,
+        numbers=numbers,
     )
     return [scope.condition(), *found]
 
@@ -138,50 +145,59 @@ async def page(
 ) -> Page:
     """One page of the list: rows of ``conversations`` (with ``sort_value``) in sort order;
     overdue (to filter or sort by) as ``sla`` has it. A frequent text is checked along the
-    list, a rare one found from its index (``search.frequent``)."""
+    list, a rare one found from its index (``search.frequent``); newest first, in a window of
+    numbers widened until the page is full (``search.window``)."""
     limit = max(1, min(limit, MAX_LIMIT))
     frequent = await search.frequent(session, dialog_filter)
     walked = {name: getattr(dialog_filter, name) for name in frequent}
-    text_checks: list[Any] = []
-    if sort.key == "number" or not walked:
-        # the primary key gives this order, or the text comes from its index
-        where = _where(session, dialog_filter, scope, now, zone, sla, frequent)
-    else:
-        # A text checked row by row, in an order no index gives: the rows are sorted first,
-        # then checked in that order until the page is full. In one statement the database
-        # checks every row before it sorts (an operator's thousands of conversations and their
-        # messages, for a page of 50).
-        rest = dialog_filter.model_copy(update=dict.fromkeys(walked))
-        where = _where(session, rest, scope, now, zone, sla, frequent)
-        text_only = type(dialog_filter)(**walked)
-        dialect = session.get_bind().dialect.name
-        text_checks = filters.conditions(
-            text_only, now=now, zone=zone, dialect=dialect, sla=sla, frequent=frequent
+    position = decode_cursor(cursor, sort) if cursor else None
+
+    def statement(numbers: search.Numbers | None) -> Select[Any]:
+        text_checks: list[Any] = []
+        if sort.key == "number" or not walked:
+            # the primary key gives this order, or the text comes from its index
+            where = _where(session, dialog_filter, scope, now, zone, sla, frequent, numbers)
+        else:
+            # A text checked row by row, in an order no index gives: the rows are sorted
+            # first, then checked in that order until the page is full. In one statement the
+            # database checks every row before it sorts (an operator's thousands of
+            # conversations and their messages, for a page of 50).
+            rest = dialog_filter.model_copy(update=dict.fromkeys(walked))
+            where = _where(session, rest, scope, now, zone, sla, frequent)
+            text_only = type(dialog_filter)(**walked)
+            dialect = session.get_bind().dialect.name
+            text_checks = filters.conditions(
+                text_only, now=now, zone=zone, dialect=dialect, sla=sla, frequent=frequent
+            )
+        if position is not None:
+            where.append(after(sort, *position, now, sla))
+        # The page's numbers first, its rows after: a sort of many matches (a text from its
+        # index) then handles narrow rows, and only the page's rows are read whole. Checked
+        # after the sort, the subquery is fenced by OFFSET 0 so that it is not merged.
+        ordered = select(t.number, sort_sql(sort.key, now, sla).label("sort_value"))
+        ordered = ordered.where(*where).order_by(*order_by(sort, now, sla))
+        ordered = ordered.offset(0) if text_checks else ordered.limit(limit + 1)
+        found = ordered.subquery("ordered")
+        return (
+            select(table, found.c.sort_value)
+            .join(found, t.number == found.c.number)
+            .where(*text_checks)
+            .order_by(*_ordering(sort, found.c.sort_value, found.c.number))
+            .limit(limit + 1)
         )
-    if cursor:
-        value, number = decode_cursor(cursor, sort)
-        where.append(after(sort, value, number, now, sla))
-    # The page's numbers first, its rows after: a sort of many matches (a text from its index)
-    # then handles narrow rows, and only the page's rows are read whole. Checked after the
-    # sort, the subquery is fenced by OFFSET 0 so that it is not merged into the statement.
-    ordered = select(t.number, sort_sql(sort.key, now, sla).label("sort_value"))
-    ordered = ordered.where(*where).order_by(*order_by(sort, now, sla))
-    ordered = ordered.offset(0) if text_checks else ordered.limit(limit + 1)
-    found = ordered.subquery("ordered")
-    statement = (
-        select(table, found.c.sort_value)
-        .join(found, t.number == found.c.number)
-        .where(*text_checks)
-        .order_by(*_ordering(sort, found.c.sort_value, found.c.number))
-    )
-    statement = statement.limit(limit + 1)
-    rows = list(await session.execute(statement))
-    more = len(rows) > limit
-    rows = rows[:limit]
+
+    numbers = None
+    if sort == Sort() and "q" not in frequent:
+        before = position[1] if position else None
+        numbers = await search.window(session, dialog_filter.q, limit=limit, before=before)
+    rows = list(await session.execute(statement(numbers)))
+    while numbers is not None and len(rows) <= limit and not numbers.whole:
+        numbers = numbers.wider(found=len(rows), wanted=limit + 1)
+        rows = list(await session.execute(statement(numbers)))
     next_cursor = None
-    if more:
-        last = rows[-1]
-        next_cursor = encode_cursor(sort, last.sort_value, last.number)
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(sort, rows[-1].sort_value, rows[-1].number)
     return Page(rows, next_cursor)
 
 

@@ -1,11 +1,11 @@
 """Text in the dialog list's filter: the free text (client's name, phone and e-mail, the
 number, the messages) and "contains" of the client's fields, fast at millions of rows.
 
-Indexes (migration 0008): on PostgreSQL, ``pg_trgm`` GIN indexes on the client's fields and on
-the message texts, which ``ILIKE '%…%'`` uses; on SQLite, FTS5 tables with the trigram
-tokenizer, ``client_search`` (rowid: the number) and ``message_search`` (rowid: the event's
-seq), kept up to date by triggers. A trigram index cannot search a text shorter than
-``TRIGRAM`` characters.
+Indexes (migrations 0008, 0009): on PostgreSQL, ``pg_trgm`` GIN indexes on the client's fields
+and on the message texts (``message_texts``, under their conversation's number), which
+``ILIKE '%…%'`` uses; on SQLite, FTS5 tables with the trigram tokenizer, ``client_search``
+(rowid: the number) and ``message_search`` (rowid: the event's seq), kept up to date by
+triggers. A trigram index cannot search a text shorter than ``TRIGRAM`` characters.
 
 A page of matches can be found two ways, and neither suits every text:
 
@@ -19,20 +19,38 @@ A page of matches can be found two ways, and neither suits every text:
 The database cannot tell which it faces (it has no statistics of words inside texts), so
 ``frequent`` measures the text on the newest rows, and a page takes the way that suits it. A
 count or a summary needs every match: always from the matches.
+
+Between the two, a text neither rare nor frequent (a thousandth of the conversations) has too
+many matches to fetch them all at ten million conversations, and too few for a walk. On
+PostgreSQL, a page newest first then asks the index for the matches in a **window** of
+numbers only (``Numbers``), sized from the text's measure, and widens it until the page is
+full: the message index's numbers (a BRIN index) narrow its trigram matches before any is read.
 """
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, or_, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy import column as sql_column
 from sqlalchemy import table as sql_table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dozor.conversations.models import Conversation
-from dozor.events.models import IS_MESSAGE, MESSAGE_TEXT, StoredEvent
+from dozor.events.models import IS_MESSAGE, MessageText, StoredEvent
 
 t = Conversation.__table__.c
+m = MessageText.__table__.c  # PostgreSQL's message texts, under their conversation's number
 CLIENT = ("client_name", "client_phone", "client_email")
 TRIGRAM = 3  # the shortest text a trigram index can search
 SAMPLE = 5000  # the newest conversations, and the newest messages, a text is measured on
@@ -50,6 +68,12 @@ WALK_TO_MATCH = 15
 FREQUENT_IN_MESSAGES = 2
 SMALL_LOG = 1_000_000
 SEPARATOR = "\x1f"  # between a sample's fields, when they are checked as one text
+# a window of numbers (PostgreSQL): sized to hold SPARE times the page's matches the sample
+# predicts, never under SMALLEST_WINDOW numbers; when it held too few, sized again from what it
+# held, and at least WIDEN times as wide
+SPARE = 2
+SMALLEST_WINDOW = 10_000
+WIDEN = 8
 # SQLite's full-text tables (rowid and the hidden column named after the table)
 MESSAGE_SEARCH = sql_table("message_search", sql_column("rowid"), sql_column("message_search"))
 CLIENT_SEARCH = sql_table("client_search", sql_column("rowid"), sql_column("client_search"))
@@ -106,8 +130,30 @@ def _client_hits(phrase: str) -> Select[Any]:
     return select(CLIENT_SEARCH.c.rowid).where(CLIENT_SEARCH.c.client_search.match(phrase))
 
 
-def condition(text: str, dialect: str, *, frequent: bool) -> ColumnElement[bool]:
-    """The free text: the client's name, phone or e-mail, the number, or a message contains it.
+@dataclass(frozen=True)
+class Numbers:
+    """A window of conversation numbers, ``low < number < high``."""
+
+    low: int
+    high: int
+
+    def wider(self, found: int, wanted: int) -> "Numbers":
+        """A window ending where this one does, sized for ``wanted`` rows where this one held
+        ``found``: at least ``WIDEN`` times as wide."""
+        factor = max(WIDEN, math.ceil(SPARE * wanted / max(found, 1)))
+        return Numbers(self.high - (self.high - self.low) * factor, self.high)
+
+    @property
+    def whole(self) -> bool:
+        """Whether it holds every number below ``high`` (numbers start at 1)."""
+        return self.low < 1
+
+
+def condition(
+    text: str, dialect: str, *, frequent: bool, numbers: Numbers | None = None
+) -> ColumnElement[bool]:
+    """The free text: the client's name, phone or e-mail, the number, or a message contains it;
+    the messages' matches only in the window ``numbers`` (PostgreSQL), when one is given.
 
     Messages are searched from ``TRIGRAM`` characters on: a shorter text would match nearly
     every message, and no index can find it."""
@@ -115,14 +161,21 @@ def condition(text: str, dialect: str, *, frequent: bool) -> ColumnElement[bool]
     number = int(text) if text.isdigit() and len(text) < 19 else None
     if frequent or len(text) < TRIGRAM:
         return _along(text, dialect, number)
-    found = Conversation.__table__.alias("found")
     if dialect == "postgresql":
-        client = select(found.c.id).where(
+        found = Conversation.__table__.alias("found")
+        client = select(found.c.number).where(
             or_(*(contains(found.c[n], text, dialect) for n in CLIENT))
         )
-    else:
-        client = select(found.c.id).where(found.c.number.in_(_client_hits(_phrase(text))))
-    parts = [client, _message_conversations(text, dialect)]
+        messages = select(m.number).where(contains(m.text, text, dialect))
+        if numbers is not None:
+            messages = messages.where(m.number > numbers.low, m.number < numbers.high)
+        parts = [client, messages]
+        if number is not None:
+            parts.append(select(literal(number, BigInteger)))
+        return t.number.in_(union_all(*parts))
+    found = Conversation.__table__.alias("found")
+    client = select(found.c.id).where(found.c.number.in_(_client_hits(_phrase(text))))
+    parts = [client, _message_conversations(text)]
     if number is not None:
         parts.append(select(found.c.id).where(found.c.number == number))
     return t.id.in_(union_all(*parts))
@@ -130,26 +183,21 @@ def condition(text: str, dialect: str, *, frequent: bool) -> ColumnElement[bool]
 
 def _along(text: str, dialect: str, number: int | None) -> ColumnElement[bool]:
     """The free text checked on each row: the list is walked in its order, and a row's
-    messages are read through its conversation's index."""
+    messages are read through its conversation's index (PostgreSQL: its number)."""
     found = [_checked(t[name], text, dialect) for name in CLIENT]
     if number is not None:
         found.append(t.number == number)
-    if len(text) >= TRIGRAM:
-        message = _checked(_message_text(dialect), text, dialect)
+    if len(text) >= TRIGRAM and dialect == "postgresql":
+        found.append(exists().where(m.number == t.number, _checked(m.text, text, dialect)))
+    elif len(text) >= TRIGRAM:
+        message = _checked(StoredEvent.payload["text"].as_string(), text, dialect)
         found.append(exists().where(StoredEvent.conversation_id == t.id, IS_MESSAGE, message))
     return or_(*found)
 
 
-def _message_text(dialect: str) -> ColumnElement[str]:
-    return MESSAGE_TEXT if dialect == "postgresql" else StoredEvent.payload["text"].as_string()
-
-
-def _message_conversations(text: str, dialect: str) -> Select[Any]:
-    """The conversations with a message containing ``text``, from the index, whatever the case
-    (SQLite's trigram tokenizer folds the case of every alphabet)."""
-    if dialect == "postgresql":
-        where = MESSAGE_TEXT.ilike(_pattern(text), escape="\\")
-        return select(StoredEvent.conversation_id).where(IS_MESSAGE, where)
+def _message_conversations(text: str) -> Select[Any]:
+    """SQLite: the conversations with a message containing ``text``, from the full-text index,
+    whatever the case (its trigram tokenizer folds the case of every alphabet)."""
     hits = select(MESSAGE_SEARCH.c.rowid).where(
         MESSAGE_SEARCH.c.message_search.match(_phrase(text))
     )
@@ -194,8 +242,10 @@ async def _hits(
 ) -> int:
     """How many of the newest ``SAMPLE`` conversations (their ``fields``), or messages (no
     fields), contain ``text``."""
-    if fields is None:
-        newest = select(_message_text(dialect).label("text")).where(IS_MESSAGE)
+    if fields is None and dialect == "postgresql":
+        sample = select(m.text).order_by(m.number.desc()).limit(SAMPLE).subquery()
+    elif fields is None:
+        newest = select(StoredEvent.payload["text"].as_string().label("text")).where(IS_MESSAGE)
         sample = newest.order_by(StoredEvent.seq.desc()).limit(SAMPLE).subquery()
     else:
         newest = select(*(t[name] for name in fields)).order_by(t.number.desc())
@@ -208,3 +258,25 @@ async def _hits(
     else:
         found = or_(*(contains(column, text, dialect) for column in columns))
     return await session.scalar(select(func.count()).select_from(sample).where(found)) or 0
+
+
+async def window(
+    session: AsyncSession, text: str | None, *, limit: int, before: int | None
+) -> Numbers | None:
+    """PostgreSQL, a text found from the index: the numbers below ``before`` (the page's
+    cursor; else the newest) in which ``limit`` conversations with a message containing it are
+    expected, measured on the ``SAMPLE`` messages just below; None where no window applies."""
+    if session.get_bind().dialect.name != "postgresql" or not _long(text):
+        return None
+    newest = select(m.number, m.text)
+    if before is not None:
+        newest = newest.where(m.number < before)
+    sample = newest.order_by(m.number.desc()).limit(SAMPLE).subquery()
+    hits = func.count().filter(contains(sample.c.text, text or "", "postgresql"))
+    measure = select(hits, func.min(sample.c.number), func.max(sample.c.number))
+    found, low, high = (await session.execute(measure)).one()
+    if high is None:
+        return None
+    size = math.ceil(SPARE * limit * (high - low + 1) / max(found, 1))
+    top = high + 1 if before is None else before
+    return Numbers(top - max(size, SMALLEST_WINDOW), top)

@@ -1,7 +1,10 @@
 """The event log: every fact Dozor knows, in the order it was committed.
 
-The texts of the ``message.created`` events are searched by substring: on PostgreSQL through a
-GIN trigram index on ``payload ->> 'text'`` (declared below), on SQLite through the FTS5 table
+The texts of the ``message.created`` events are searched by substring. On PostgreSQL they are
+copied, with their conversation's number, into ``message_texts`` (below), whose trigram index
+finds them, whose key (number, seq) walks them conversation by conversation, newest first, and
+whose BRIN index on the number keeps to a window of numbers cheaply; the write path fills it in
+the same statement as the events. On SQLite through the FTS5 table
 ``message_search``, which migration 0008 creates with its trigger (the models cannot declare a
 virtual table).
 """
@@ -43,16 +46,31 @@ class StoredEvent(Base):
 
 
 # literal key and type, not bound parameters, so that a prepared statement's generic plan still
-# matches the index's expression and its partial condition
+# matches a partial condition
 MESSAGE_TEXT: ColumnElement[str] = StoredEvent.payload.op("->>", return_type=Text)(
     literal_column("'text'")
 )
 IS_MESSAGE: ColumnElement[bool] = StoredEvent.type == literal_column("'message.created'")
 
-Index(
-    "ix_events_message_text",
-    MESSAGE_TEXT.label("message_text"),
-    postgresql_using="gin",
-    postgresql_ops={"message_text": "gin_trgm_ops"},
-    postgresql_where=text("type = 'message.created'"),
-).ddl_if(dialect="postgresql")
+
+class MessageText(Base):
+    """PostgreSQL only: the text of each ``message.created`` event with a text, under its
+    conversation's number (the dialog list's order), narrow enough for a trigram index to be
+    checked on a range of numbers (docs/decisions.md, "The message index")."""
+
+    __tablename__ = "message_texts"
+    __table_args__ = (
+        # a page's window of numbers: the rows lie in the order they came, nearly the numbers'
+        Index("ix_message_texts_number", "number", postgresql_using="brin"),
+        Index(
+            "ix_message_texts_text",
+            "text",
+            postgresql_using="gin",
+            postgresql_ops={"text": "gin_trgm_ops"},
+        ),
+        {"info": {"only": "postgresql"}},
+    )
+
+    number: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)

@@ -142,22 +142,35 @@ async def read(session: AsyncSession, wanted: Wanted) -> Stored:
     )
 
 
+# the texts of the messages just inserted (``w0``), under their conversation's number: one
+# inserted by the same statement (joined as ``n``), else a stored one (the snapshot's)
+_MESSAGE_TEXTS = (
+    "INSERT INTO message_texts (number, seq, text) SELECT coalesce({number}, "
+    "(SELECT number FROM conversations AS c WHERE c.id = e.conversation_id)), e.seq, e.text "
+    "FROM w0 AS e {join}WHERE e.text IS NOT NULL"
+)
+
+
 @cache
 def _write_sql(events: bool, new: bool, stored: bool, operators: bool) -> str:
     """The statement writing what ``Changes`` holds, the parts it has: each part's rows are a
-    parameter of their own, in this order (the events' ``received_at`` after their rows)."""
+    parameter of their own, in this order (the events' ``received_at`` after their rows). The
+    events' messages go to ``message_texts`` (models.MessageText) with their numbers."""
     statements, parameter = [], 1
     if events:
         statements.append(
             f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}, received_at) "
             f"SELECT {_values(EVENTS, EVENT_COLUMNS)}, "
-            f"${parameter + 1}::{_sql_type(EVENTS, 'received_at')} FROM {_rows(parameter)}"
+            f"${parameter + 1}::{_sql_type(EVENTS, 'received_at')} FROM {_rows(parameter)} "
+            "RETURNING seq, conversation_id, "
+            "CASE WHEN type = 'message.created' THEN payload ->> 'text' END AS text"
         )
         parameter += 2
     values = _values(CONVERSATIONS, conversation_state.FIELDS)
     if new:
         statements.append(
             f"INSERT INTO conversations ({_CONVERSATIONS}) SELECT {values} FROM {_rows(parameter)}"
+            " RETURNING id, number"
         )
         parameter += 1
     if stored:
@@ -173,6 +186,9 @@ def _write_sql(events: bool, new: bool, stored: bool, operators: bool) -> str:
             f"UPDATE operators SET {updates} FROM (SELECT {_values(OPERATORS, OPERATOR_COLUMNS)} "
             f"FROM {_rows(parameter)}) AS u({_OPERATORS}) WHERE operators.id = u.id"
         )
+    if events:
+        join = f"LEFT JOIN w{int(events)} AS n ON n.id = e.conversation_id " if new else ""
+        statements.append(_MESSAGE_TEXTS.format(number="n.number" if new else "NULL", join=join))
     return _together(statements)
 
 

@@ -19,7 +19,12 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 MOSCOW = ZoneInfo("Europe/Moscow")
 
 
-def _sql(dialog_filter, dialect: str = "sqlite", frequent: set[str] | None = None) -> str:
+def _sql(
+    dialog_filter,
+    dialect: str = "sqlite",
+    frequent: set[str] | None = None,
+    numbers: search.Numbers | None = None,
+) -> str:
     where = filters.conditions(
         dialog_filter,
         now=NOW,
@@ -27,6 +32,7 @@ def _sql(dialog_filter, dialect: str = "sqlite", frequent: set[str] | None = Non
         dialect=dialect,
         sla=SlaRules(),
         frequent=frozenset(frequent or ()),
+        numbers=numbers,
     )
     statement = select(Conversation.number).where(*where)
     compiler = sqlite.dialect() if dialect == "sqlite" else postgresql.dialect()
@@ -106,22 +112,28 @@ def test_search_looks_in_names_phones_emails_numbers_and_message_texts() -> None
     query = filters.from_query([("q", "4242")])
     from_index = _sql(query, "postgresql")
     for part in (
-        "WHERE conversations.id IN (SELECT found.id",
+        "WHERE conversations.number IN (SELECT found.number",
         "found.client_name ILIKE '%%4242%%'",
         "found.client_phone ILIKE",
         "found.client_email ILIKE",
-        "UNION ALL SELECT events.conversation_id",
-        "WHERE events.type = 'message.created' AND (events.payload ->> 'text') ILIKE '%%4242%%'",
-        "found.number = 4242",
+        "UNION ALL SELECT message_texts.number \nFROM message_texts \n"
+        "WHERE message_texts.text ILIKE '%%4242%%'",
+        "UNION ALL SELECT 4242",
     ):
         assert part in from_index, part
+    windowed = _sql(query, "postgresql", numbers=search.Numbers(1000, 5000))
+    for part in (
+        "WHERE message_texts.text ILIKE '%%4242%%' ESCAPE '\\' "
+        "AND message_texts.number > 1000 AND message_texts.number < 5000",
+        "AND conversations.number > 1000 AND conversations.number < 5000",
+    ):
+        assert part in windowed, part
     along = _sql(query, "postgresql", frequent={"q"})
     for part in (  # along the list: checked row by row, in a form no index answers
         "strpos(lower(conversations.client_name), lower('4242')) > 0",
         "conversations.number = 4242",
-        "EXISTS (SELECT * \nFROM events \nWHERE events.conversation_id = conversations.id "
-        "AND events.type = 'message.created' "
-        "AND strpos(lower(events.payload ->> 'text'), lower('4242')) > 0)",
+        "EXISTS (SELECT * \nFROM message_texts \nWHERE message_texts.number = "
+        "conversations.number AND strpos(lower(message_texts.text), lower('4242')) > 0)",
     ):
         assert part in along, part
 

@@ -200,18 +200,21 @@ async def _postgres(statement: str) -> None:
 
 
 async def test_the_migration_indexes_what_was_stored_before(empty: Settings) -> None:
+    """Stored, then the search's migrations (0008, 0009) undone and done again: they index
+    what the tables hold."""
     engine = create_engine(empty)
     config = alembic_config()
-
-    def to_0007(connection: Any) -> None:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0007")
-
-    async with engine.begin() as connection:
-        await connection.run_sync(to_0007)
+    await upgrade(empty, engine=engine)
     old = chat("old", client="Анна Петрова", phone="+7 916 000-11-22", text="Курьер опоздал")
     async with write_sessionmaker(engine)() as session, session.begin():
         await ingest.store_batches(session, [old.events], received_at=T0)
+
+    def to_0007(connection: Any) -> None:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0007")
+
+    async with engine.begin() as connection:
+        await connection.run_sync(to_0007)
     await upgrade(empty, engine=engine)
     sessions = sessionmaker(engine)
     for query in ({"q": "КУРЬЕР"}, {"q": "000-11"}, {"client_name": "петрова"}):
@@ -263,3 +266,46 @@ def test_a_text_is_walked_from_fewer_sample_matches_the_larger_the_log(
     # at 1M conversations (~10M events) a text in 0.04 % of the messages is cheaper from the
     # index (1,600 matches) than along the list (~12,000 conversations): docs/performance.md
     assert search.walk_threshold(events) == pytest.approx(matches, abs=0.05)
+
+
+async def test_a_text_found_in_windows_of_numbers_pages_as_if_found_whole(
+    writer: Any, sessions: Sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL asks for a text's matches in a window of numbers below the page, widened
+    until the page is full: windows far too small here (a page of 3 in 3 numbers), so that
+    every page widens, and the last reaches the first number."""
+    await store(
+        writer,
+        *(
+            chat(f"c{n}", at=n, client="Пётр Заказов" if n in (2, 7, 12, 18) else None,
+                 text="где мой заказ" if n % 5 == 0 else "спасибо")
+            for n in range(40)
+        ),
+    )  # fmt: skip
+    monkeypatch.setattr(search, "SAMPLE", 8)  # one match in each page's sample: not frequent
+    monkeypatch.setattr(search, "SPARE", 0.1)
+    monkeypatch.setattr(search, "SMALLEST_WINDOW", 1)
+    windows: list[search.Numbers] = []
+    wider = search.Numbers.wider
+
+    def widen(numbers: search.Numbers, *, found: int, wanted: int) -> search.Numbers:
+        windows.append(numbers)
+        return wider(numbers, found=found, wanted=wanted)
+
+    monkeypatch.setattr(search.Numbers, "wider", widen)
+    pages, cursor = [], None
+    while True:
+        async with sessions() as session:
+            page = await listing.page(
+                session, dialog_filter=filters.from_query([("q", "ЗАКАЗ")]), scope=ALL, now=T0,
+                zone=MOSCOW, sla=DEFAULTS, cursor=cursor, limit=3,
+            )  # fmt: skip
+        pages.append([row.id for row in page.rows])
+        if (cursor := page.next_cursor) is None:
+            break
+    assert pages == [
+        ["c35", "c30", "c25"], ["c20", "c18", "c15"], ["c12", "c10", "c7"], ["c5", "c2", "c0"]
+    ]  # fmt: skip
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    first = [search.Numbers(38, 41), search.Numbers(23, 26), search.Numbers(13, 16)]
+    assert windows == (first + [search.Numbers(6, 8)] if postgresql else [])

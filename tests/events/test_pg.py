@@ -246,3 +246,28 @@ async def test_a_first_seen_row_does_not_wait_for_a_writer_that_changed_a_stored
     async with sessions() as session:
         assert await session.scalar(select(Operator.status).where(Operator.id == "bob")) == "away"
         assert await session.scalar(select(Group.id)) == "sales"
+
+
+@pytest.mark.parametrize("groups", [_edge_cases(), _simulated()], ids=["edge_cases", "simulated"])
+async def test_each_message_text_is_indexed_under_its_conversations_number(
+    engines: tuple[AsyncEngine, AsyncEngine], groups: list[list[list[c.Event]]]
+) -> None:
+    """``message_texts`` holds the text of every stored message, with its event's seq and the
+    number of its conversation, whether that was inserted by the same statement or before."""
+    _, postgresql = engines
+    await _store(postgresql, groups)
+    logged = (
+        "SELECT c.number, e.seq, e.payload ->> 'text' FROM events AS e"
+        " JOIN conversations AS c ON c.id = e.conversation_id"
+        " WHERE e.type = 'message.created' AND e.payload ->> 'text' IS NOT NULL ORDER BY e.seq"
+    )
+    async with postgresql.connect() as connection:
+        indexed = (await connection.exec_driver_sql(
+            "SELECT number, seq, text FROM message_texts ORDER BY seq"
+        )).all()  # fmt: skip
+        expected = (await connection.exec_driver_sql(logged)).all()
+        messages = await connection.scalar(
+            select(func.count()).where(StoredEvent.type == "message.created")
+        )
+    assert indexed == expected
+    assert 0 < len(indexed) <= messages
