@@ -137,12 +137,16 @@ def _p95(times: list[float]) -> float:
 
 
 async def _plan(engine: Any, sessions: Any, dialog_filter: Any, sort: listing.Sort) -> tuple:
-    """The plan of the page's statement, and how its texts were searched."""
+    """The plan of the page's statement (in its first window of numbers, if any), and how its
+    texts were searched."""
     async with sessions() as session:
         frequent = await search.frequent(session, dialog_filter)
+        numbers = None
+        if sort == listing.Sort() and "q" not in frequent:
+            numbers = await search.window(session, dialog_filter.q, limit=50, before=None)
     dialect = engine.dialect.name
     where = filters.conditions(dialog_filter, now=NOW, zone=ZONE, dialect=dialect, sla=SLA,
-                               frequent=frequent)  # fmt: skip
+                               frequent=frequent, numbers=numbers)  # fmt: skip
     statement = (
         select(Conversation.__table__, sort_sql(sort.key, NOW, SLA).label("sort_value"))
         .where(*where)
@@ -156,7 +160,9 @@ async def _plan(engine: Any, sessions: Any, dialog_filter: Any, sort: listing.So
     lines = [re.sub(r"\s+", " ", str(row[-1]).strip()) for row in rows]
     texts = {n: t for n in ("q", *search.CLIENT) if (t := getattr(dialog_filter, n))}
     way = ", ".join(f"{n}: {_way(n, t, frequent)}" for n, t in texts.items())
-    return " | ".join(line[:140] for line in lines[:6]), way
+    if numbers is not None:
+        way += f", first window {numbers.high - numbers.low - 1:,} numbers"
+    return " | ".join(line[:140] for line in lines[:8]), way
 
 
 def _way(name: str, text: str, frequent: frozenset[str]) -> str:

@@ -155,8 +155,8 @@ def conditions(
 ) -> list[ColumnElement[bool]]:
     """The WHERE conditions of a filter, all of which must hold; overdue by the targets and
     business hours of ``sla``; the texts of the fields in ``frequent`` (``search.frequent``)
-    checked along the list rather than found from an index; the free text's messages only in
-    the window ``numbers`` (``search.window``), and the rows too."""
+    checked along the list rather than found from an index; the free text only in the window
+    ``numbers`` (``search.window``)."""
     f = dialog_filter
     found: list[Any] = []
     for name, column in MULTI.items():
@@ -182,8 +182,6 @@ def conditions(
     found.extend(_ranges(f, zone))
     if f.q:
         found.append(search.condition(f.q, dialect, frequent="q" in frequent, numbers=numbers))
-    if numbers is not None:
-        found += [t.number > numbers.low, t.number < numbers.high]
     return found
 
 

@@ -193,7 +193,7 @@ async def page(
     rows = list(await session.execute(statement(numbers)))
     while numbers is not None and len(rows) <= limit and not numbers.whole:
         numbers = numbers.wider(found=len(rows), wanted=limit + 1)
-        rows = list(await session.execute(statement(numbers)))
+        rows = list(await session.execute(statement(None if numbers.whole else numbers)))
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]

@@ -28,6 +28,7 @@ full: the message index's numbers (a BRIN index) narrow its trigram matches befo
 """
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Select,
+    any_,
     exists,
     func,
     literal,
@@ -70,7 +72,7 @@ SMALL_LOG = 1_000_000
 SEPARATOR = "\x1f"  # between a sample's fields, when they are checked as one text
 # a window of numbers (PostgreSQL): sized to hold SPARE times the page's matches the sample
 # predicts, never under SMALLEST_WINDOW numbers; when it held too few, sized again from what it
-# held, and at least WIDEN times as wide
+# held, and at least WIDEN times as wide (``Numbers.wider``)
 SPARE = 2
 SMALLEST_WINDOW = 10_000
 WIDEN = 8
@@ -137,10 +139,17 @@ class Numbers:
     low: int
     high: int
 
+    def __iter__(self) -> Iterator[int]:
+        return iter((self.low, self.high))
+
     def wider(self, found: int, wanted: int) -> "Numbers":
         """A window ending where this one does, sized for ``wanted`` rows where this one held
-        ``found``: at least ``WIDEN`` times as wide."""
-        factor = max(WIDEN, math.ceil(SPARE * wanted / max(found, 1)))
+        ``found``, at least ``WIDEN`` times as wide; all the numbers below when it held none:
+        the text is then rare enough to fetch every match (fewer than one in the window's
+        numbers: ~200 at 10 million conversations), and each window costs its index lookups."""
+        if found == 0:
+            return Numbers(0, self.high)
+        factor = max(WIDEN, math.ceil(SPARE * wanted / found))
         return Numbers(self.high - (self.high - self.low) * factor, self.high)
 
     @property
@@ -161,19 +170,26 @@ def condition(
     number = int(text) if text.isdigit() and len(text) < 19 else None
     if frequent or len(text) < TRIGRAM:
         return _along(text, dialect, number)
+    found = Conversation.__table__.alias("found")
     if dialect == "postgresql":
-        found = Conversation.__table__.alias("found")
         client = select(found.c.number).where(
             or_(*(contains(found.c[n], text, dialect) for n in CLIENT))
         )
         messages = select(m.number).where(contains(m.text, text, dialect))
         if numbers is not None:
-            messages = messages.where(m.number > numbers.low, m.number < numbers.high)
+            # written into the statement, not bound: the planner must know how wide a window
+            # is to choose between its range and the text's index (a plan for any window
+            # walked a whole table)
+            low, high = (literal(n, BigInteger, literal_execute=True) for n in numbers)
+            client = client.where(found.c.number > low, found.c.number < high)
+            messages = messages.where(m.number > low, m.number < high)
         parts = [client, messages]
-        if number is not None:
+        if number is not None and (numbers is None or numbers.low < number < numbers.high):
             parts.append(select(literal(number, BigInteger)))
-        return t.number.in_(union_all(*parts))
-    found = Conversation.__table__.alias("found")
+        # the matches as an array, found first, whose rows are then read by number: as a join,
+        # the planner guessed thousands of matches for any text and, for a rare one, walked
+        # the conversations newest first to meet them (0.6 s at 10M against 35 ms)
+        return t.number == any_(func.array(union_all(*parts).scalar_subquery()))
     client = select(found.c.id).where(found.c.number.in_(_client_hits(_phrase(text))))
     parts = [client, _message_conversations(text)]
     if number is not None:

@@ -272,40 +272,48 @@ async def test_a_text_found_in_windows_of_numbers_pages_as_if_found_whole(
     writer: Any, sessions: Sessions, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """PostgreSQL asks for a text's matches in a window of numbers below the page, widened
-    until the page is full: windows far too small here (a page of 3 in 3 numbers), so that
-    every page widens, and the last reaches the first number."""
+    until the page is full: windows far too small here (a page of 3 in 4 numbers, widened
+    twofold), so that pages widen, by what a window held or, when it held none, to the first
+    number."""
+    clients = (2, 7, 12, 18, 61, 62)
     await store(
         writer,
         *(
-            chat(f"c{n}", at=n, client="Пётр Заказов" if n in (2, 7, 12, 18) else None,
+            chat(f"c{n}", at=n, client="Пётр Заказов" if n in clients else None,
                  text="где мой заказ" if n % 5 == 0 else "спасибо")
-            for n in range(40)
+            for n in range(100)
         ),
     )  # fmt: skip
-    monkeypatch.setattr(search, "SAMPLE", 8)  # one match in each page's sample: not frequent
+    monkeypatch.setattr(search, "SAMPLE", 8)  # one match in a page's sample: not frequent
     monkeypatch.setattr(search, "SPARE", 0.1)
     monkeypatch.setattr(search, "SMALLEST_WINDOW", 1)
-    windows: list[search.Numbers] = []
+    monkeypatch.setattr(search, "WIDEN", 2)
+    windows: list[tuple[search.Numbers, int]] = []
     wider = search.Numbers.wider
 
     def widen(numbers: search.Numbers, *, found: int, wanted: int) -> search.Numbers:
-        windows.append(numbers)
+        windows.append((numbers, found))
         return wider(numbers, found=found, wanted=wanted)
 
     monkeypatch.setattr(search.Numbers, "wider", widen)
-    pages, cursor = [], None
+    found, cursor = [], None
     while True:
         async with sessions() as session:
             page = await listing.page(
                 session, dialog_filter=filters.from_query([("q", "ЗАКАЗ")]), scope=ALL, now=T0,
                 zone=MOSCOW, sla=DEFAULTS, cursor=cursor, limit=3,
             )  # fmt: skip
-        pages.append([row.id for row in page.rows])
+        found += [row.id for row in page.rows]
+        assert len(page.rows) == 3 or page.next_cursor is None
         if (cursor := page.next_cursor) is None:
             break
-    assert pages == [
-        ["c35", "c30", "c25"], ["c20", "c18", "c15"], ["c12", "c10", "c7"], ["c5", "c2", "c0"]
+    expected = [f"c{n}" for n in range(99, -1, -1) if n % 5 == 0 or n in clients]
+    assert found == expected
+    if session.get_bind().dialect.name == "sqlite":
+        assert windows == []
+        return
+    widened = [((w.low, w.high), held) for w, held in windows]
+    assert widened[:7] == [
+        ((98, 101), 0), ((83, 86), 0), ((68, 71), 0),  # empty: the next is the whole list
+        ((60, 62), 1), ((58, 62), 1), ((54, 62), 2), ((46, 62), 3),  # twice as wide each time
     ]  # fmt: skip
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    first = [search.Numbers(38, 41), search.Numbers(23, 26), search.Numbers(13, 16)]
-    assert windows == (first + [search.Numbers(6, 8)] if postgresql else [])
