@@ -186,8 +186,8 @@ def _write_sql(events: bool, new: bool, stored: bool, operators: bool) -> str:
             f"UPDATE operators SET {updates} FROM (SELECT {_values(OPERATORS, OPERATOR_COLUMNS)} "
             f"FROM {_rows(parameter)}) AS u({_OPERATORS}) WHERE operators.id = u.id"
         )
-    if events:
-        join = f"LEFT JOIN w{int(events)} AS n ON n.id = e.conversation_id " if new else ""
+    if events:  # the events' insert is w0, the new conversations' (if any) w1
+        join = "LEFT JOIN w1 AS n ON n.id = e.conversation_id " if new else ""
         statements.append(_MESSAGE_TEXTS.format(number="n.number" if new else "NULL", join=join))
     return _together(statements)
 
