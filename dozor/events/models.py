@@ -45,11 +45,7 @@ class StoredEvent(Base):
     )
 
 
-# literal key and type, not bound parameters, so that a prepared statement's generic plan still
-# matches a partial condition
-MESSAGE_TEXT: ColumnElement[str] = StoredEvent.payload.op("->>", return_type=Text)(
-    literal_column("'text'")
-)
+# the ``message.created`` events (SQLite's search reads their texts from the payload)
 IS_MESSAGE: ColumnElement[bool] = StoredEvent.type == literal_column("'message.created'")
 
 
