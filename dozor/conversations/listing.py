@@ -191,9 +191,9 @@ async def page(
         before = position[1] if position else None
         numbers = await search.window(session, dialog_filter.q, limit=limit, before=before)
     rows = list(await session.execute(statement(numbers)))
-    while numbers is not None and len(rows) <= limit and not numbers.whole:
+    while numbers is not None and len(rows) <= limit:
         numbers = numbers.wider(found=len(rows), wanted=limit + 1)
-        rows = list(await session.execute(statement(None if numbers.whole else numbers)))
+        rows = list(await session.execute(statement(numbers)))
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]

@@ -28,7 +28,6 @@ full: the message index's numbers (a BRIN index) narrow its trigram matches befo
 """
 
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,28 +133,25 @@ def _client_hits(phrase: str) -> Select[Any]:
 
 @dataclass(frozen=True)
 class Numbers:
-    """A window of conversation numbers, ``low < number < high``."""
+    """A window of conversation numbers, ``low < number < high``; a window that would hold
+    every number below ``high`` is None (no window), numbers starting at 1."""
 
     low: int
     high: int
 
-    def __iter__(self) -> Iterator[int]:
-        return iter((self.low, self.high))
+    @staticmethod
+    def below(high: int, size: int) -> "Numbers | None":
+        return Numbers(high - size, high) if high - size >= 1 else None
 
-    def wider(self, found: int, wanted: int) -> "Numbers":
+    def wider(self, found: int, wanted: int) -> "Numbers | None":
         """A window ending where this one does, sized for ``wanted`` rows where this one held
         ``found``, at least ``WIDEN`` times as wide; all the numbers below when it held none:
         the text is then rare enough to fetch every match (fewer than one in the window's
         numbers: ~200 at 10 million conversations), and each window costs its index lookups."""
         if found == 0:
-            return Numbers(0, self.high)
+            return None
         factor = max(WIDEN, math.ceil(SPARE * wanted / found))
-        return Numbers(self.high - (self.high - self.low) * factor, self.high)
-
-    @property
-    def whole(self) -> bool:
-        """Whether it holds every number below ``high`` (numbers start at 1)."""
-        return self.low < 1
+        return Numbers.below(self.high, (self.high - self.low) * factor)
 
 
 def condition(
@@ -180,7 +176,9 @@ def condition(
             # written into the statement, not bound: the planner must know how wide a window
             # is to choose between its range and the text's index (a plan for any window
             # walked a whole table)
-            low, high = (literal(n, BigInteger, literal_execute=True) for n in numbers)
+            low, high = (
+                literal(n, BigInteger, literal_execute=True) for n in (numbers.low, numbers.high)
+            )
             client = client.where(found.c.number > low, found.c.number < high)
             messages = messages.where(m.number > low, m.number < high)
         parts = [client, messages]
@@ -281,7 +279,8 @@ async def window(
 ) -> Numbers | None:
     """PostgreSQL, a text found from the index: the numbers below ``before`` (the page's
     cursor; else the newest) in which ``limit`` conversations with a message containing it are
-    expected, measured on the ``SAMPLE`` messages just below; None where no window applies."""
+    expected, measured on the ``SAMPLE`` messages just below; None where no window applies or
+    it would hold every number below."""
     if session.get_bind().dialect.name != "postgresql" or not _long(text):
         return None
     newest = select(m.number, m.text)
@@ -295,4 +294,4 @@ async def window(
         return None
     size = math.ceil(SPARE * limit * (high - low + 1) / max(found, 1))
     top = high + 1 if before is None else before
-    return Numbers(top - max(size, SMALLEST_WINDOW), top)
+    return Numbers.below(top, max(size, SMALLEST_WINDOW))
