@@ -141,9 +141,7 @@ async def _plan(engine: Any, sessions: Any, dialog_filter: Any, sort: listing.So
     texts were searched."""
     async with sessions() as session:
         frequent = await search.frequent(session, dialog_filter)
-        numbers = None
-        if sort == listing.Sort() and "q" not in frequent:
-            numbers = await search.window(session, dialog_filter.q, limit=50, before=None)
+        numbers = await listing.first_window(session, dialog_filter, frequent, sort, 50, None)
     dialect = engine.dialect.name
     where = filters.conditions(dialog_filter, now=NOW, zone=ZONE, dialect=dialect, sla=SLA,
                                frequent=frequent, numbers=numbers)  # fmt: skip

@@ -186,10 +186,8 @@ async def page(
             .limit(limit + 1)
         )
 
-    numbers = None
-    if sort == Sort() and "q" not in frequent:
-        before = position[1] if position else None
-        numbers = await search.window(session, dialog_filter.q, limit=limit, before=before)
+    before = position[1] if position else None
+    numbers = await first_window(session, dialog_filter, frequent, sort, limit, before)
     rows = list(await session.execute(statement(numbers)))
     while numbers is not None and len(rows) <= limit:
         numbers = numbers.wider(found=len(rows), wanted=limit + 1)
@@ -199,6 +197,21 @@ async def page(
         rows = rows[:limit]
         next_cursor = encode_cursor(sort, rows[-1].sort_value, rows[-1].number)
     return Page(rows, next_cursor)
+
+
+async def first_window(
+    session: AsyncSession,
+    dialog_filter: Any,
+    frequent: frozenset[str],
+    sort: Sort,
+    limit: int,
+    before: int | None,
+) -> search.Numbers | None:
+    """The window of numbers a page first asks (``search.window``): a page newest first whose
+    free text is found from its index; None for any other."""
+    if sort != Sort() or "q" in frequent:
+        return None
+    return await search.window(session, dialog_filter.q, limit=limit, before=before)
 
 
 async def summary(
